@@ -13,7 +13,8 @@ struct Registry {
   std::mutex mutex;
   spdlog::level::level_enum level = spdlog::level::warn;
   std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> loggers;
-  std::shared_ptr<spdlog::sinks::stderr_color_sink_mt> sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  std::shared_ptr<spdlog::sinks::stderr_color_sink_mt> sink =
+      std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
 };
 
 Registry& registry() {

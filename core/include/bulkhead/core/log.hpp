@@ -1,4 +1,5 @@
-// Logging: one spdlog logger per component ("emu", "mpu", "pmp", "loader", "kernel", "cli"), quiet by default.
+// Logging: one spdlog logger per component ("emu", "mpu", "pmp", "loader", "kernel", "cli"), quiet by
+// default.
 #pragma once
 
 #include <memory>

@@ -24,19 +24,30 @@ constexpr Perms operator|(Perms a, Perms b) {
 constexpr Perms operator&(Perms a, Perms b) {
   return static_cast<Perms>(static_cast<std::uint8_t>(a) & static_cast<std::uint8_t>(b));
 }
-constexpr Perms operator~(Perms a) { return static_cast<Perms>(~static_cast<std::uint8_t>(a) & 7u); }
-constexpr Perms& operator|=(Perms& a, Perms b) { return a = a | b; }
-constexpr Perms& operator&=(Perms& a, Perms b) { return a = a & b; }
+constexpr Perms operator~(Perms a) {
+  return static_cast<Perms>(~static_cast<std::uint8_t>(a) & 7u);
+}
+constexpr Perms& operator|=(Perms& a, Perms b) {
+  return a = a | b;
+}
+constexpr Perms& operator&=(Perms& a, Perms b) {
+  return a = a & b;
+}
 
 // True when every permission in `need` is in `have`.
-constexpr bool has(Perms have, Perms need) { return (have & need) == need; }
+constexpr bool has(Perms have, Perms need) {
+  return (have & need) == need;
+}
 
 // The permission an access needs.
 constexpr Perms perm_for(Access a) {
   switch (a) {
-    case Access::Read: return Perms::R;
-    case Access::Write: return Perms::W;
-    case Access::Execute: return Perms::X;
+    case Access::Read:
+      return Perms::R;
+    case Access::Write:
+      return Perms::W;
+    case Access::Execute:
+      return Perms::X;
   }
   return Perms::None;
 }

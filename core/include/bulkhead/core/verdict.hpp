@@ -33,9 +33,9 @@ std::string_view to_string(Reason r);
 struct Verdict {
   bool allowed = false;
   Reason reason = Reason::NoMatch;
-  int region = -1;        // the region/entry that decided, -1 if none
-  int other_region = -1;  // a second region involved (PMSAv8 overlap), -1 if none
-  Perms granted = Perms::None;  // what the deciding rule grants at this privilege
+  int region = -1;                  // the region/entry that decided, -1 if none
+  int other_region = -1;            // a second region involved (PMSAv8 overlap), -1 if none
+  Perms granted = Perms::None;      // what the deciding rule grants at this privilege
   std::uint32_t fault_address = 0;  // first byte that was denied (== access address unless Straddle)
   std::string detail;  // optional free-form explanation (e.g. "AP=0b010: privileged RW, unprivileged RO")
 };

@@ -1,0 +1,116 @@
+// The Unicorn engine wrapper: the only component that includes <unicorn/unicorn.h>.
+//
+// An Engine owns one uc_engine and every hook on it. Guest events (syscall traps, faults, the instruction
+// budget) stop the run and come back as a RunResult value; the caller (the kernel shim) handles them and
+// calls run() again. No C++ exception ever crosses a Unicorn callback: a hook that throws records the
+// exception, stops the engine, and run() rethrows it once uc_emu_start has returned.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bulkhead/core/fault.hpp"
+#include "bulkhead/core/protection_unit.hpp"
+#include "bulkhead/core/types.hpp"
+
+namespace bulkhead::emu {
+
+enum class CpuProfile : std::uint8_t { CortexM4, CortexM33, Rv32imac };
+
+std::string_view to_string(CpuProfile p);
+std::optional<CpuProfile> parse_profile(std::string_view name);  // "cortex-m4", "cortex-m33", "rv32imac"
+Arch arch_of(CpuProfile p);
+CpuProfile default_profile(Arch a);  // ArmV7M -> CortexM4, ArmV8M -> CortexM33, Rv32 -> Rv32imac
+
+enum class StopReason : std::uint8_t {
+  Syscall,    // SVC (Arm) or ECALL (RISC-V); PC is the instruction after it, trap_imm holds the SVC immediate
+  Fault,      // `fault` holds the report; PC is the faulting instruction
+  Budget,     // the instruction budget of this run() is used up
+  Halted,     // the guest stopped by itself (WFI)
+  HostError,  // Unicorn reported an error Bulkhead does not map to a guest event; see `error`
+};
+std::string_view to_string(StopReason r);
+
+struct RunResult {
+  StopReason reason = StopReason::HostError;
+  std::uint64_t instructions = 0;  // instructions completed during this run()
+  std::uint32_t pc = 0;
+  std::uint32_t trap_imm = 0;
+  std::optional<Fault> fault;
+  std::string error;
+};
+
+// A host-side error: bad use of the engine (overlapping maps, unaligned map, access to unmapped memory from
+// the host). Guest misbehaviour is never an exception: it is a Fault in a RunResult.
+class EngineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct MemoryRegion {
+  std::uint32_t base = 0;
+  std::uint32_t size = 0;
+  std::string name;
+};
+
+class Engine {
+ public:
+  // Map granularity: every map() base and size is a multiple of this (4 KiB, a multiple of Unicorn's
+  // 1 KiB Arm M-profile page and its 4 KiB RV32 page).
+  static constexpr std::uint32_t kMapGranule = 0x1000;
+
+  explicit Engine(CpuProfile profile);
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  CpuProfile profile() const;
+  Arch arch() const;
+  // The size of one Unicorn TLB page for this profile (1 KiB Arm M-profile, 4 KiB RV32).
+  std::uint32_t tlb_page_size() const;
+
+  // Memory. `map` rejects overlaps and unaligned ranges (EngineError).
+  void map(std::uint32_t base, std::uint32_t size, std::string name);
+  const std::vector<MemoryRegion>& memory_map() const;
+  bool is_mapped(std::uint32_t address, std::uint32_t size = 1) const;
+  void write_memory(std::uint32_t address, std::span<const std::uint8_t> bytes);
+  void read_memory(std::uint32_t address, std::span<std::uint8_t> out) const;
+  std::uint32_t read_u32(std::uint32_t address) const;
+  std::uint16_t read_u16(std::uint32_t address) const;
+
+  // Registers. `reg(n)`: Arm r0..r15 (13 = SP, 14 = LR, 15 = PC), RISC-V x0..x31.
+  std::uint32_t reg(unsigned n) const;
+  void set_reg(unsigned n, std::uint32_t value);
+  std::uint32_t pc() const;
+  void set_pc(std::uint32_t pc);  // Arm: a Thumb address, with or without bit 0
+  std::uint32_t sp() const;
+  void set_sp(std::uint32_t sp);
+
+  // Arm: enter unprivileged thread mode (CONTROL.nPRIV = 1). RISC-V: no effect until the checked bus models
+  // privilege (the hart is kept in M-mode; see docs/design.md).
+  void drop_privilege();
+
+  // Runs from the current PC until a guest event or until `max_instructions` have completed. The budget is
+  // counted per translated block: a run stops at the first block boundary where the count reaches it.
+  RunResult run(std::uint64_t max_instructions);
+  std::uint64_t instructions_executed() const;  // over all runs
+
+ private:
+  Fault probe_bus_fault(std::uint32_t pc);
+
+ public:
+  struct Impl;  // public so that the hook trampolines (free functions) can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bulkhead::emu

@@ -1,0 +1,289 @@
+// Hook trampolines and run(). Each trampoline is noexcept: any exception is recorded, the engine stopped,
+// and run() rethrows it after uc_emu_start has returned.
+#include <string>
+
+#include "bulkhead/core/log.hpp"
+#include "engine_impl.hpp"
+
+namespace bulkhead::emu {
+namespace {
+
+// A run never reaches this address (it is not a page start: unicorn-facts, an `until` at a page start makes
+// Unicorn ask a FETCH fill for the previous page on every stop).
+constexpr std::uint32_t kUntil = 0xFFFF'FFF0;
+
+template <typename F>
+auto guarded(Engine::Impl* impl, F&& body, decltype(body()) on_error) noexcept -> decltype(body()) {
+  try {
+    return body();
+  } catch (...) {
+    if (!impl->hook_exception) impl->hook_exception = std::current_exception();
+    impl->stop(StopReason::HostError);
+    return on_error;
+  }
+}
+
+void block_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
+  auto* impl = static_cast<Engine::Impl*>(user);
+  guarded(
+      impl,
+      [&] {
+        // The previous block ran to its end (a block left early stops the run, which is accounted in run()).
+        impl->run_instructions += impl->pending_block_insns;
+        impl->pending_block_insns = 0;
+        if (impl->run_instructions >= impl->run_budget) {
+          impl->stop(StopReason::Budget);
+          return 0;
+        }
+        impl->pending_block_insns = impl->count_block(address, size);
+        impl->pending_block_start = static_cast<std::uint32_t>(address);
+        impl->pending_block_size = size;
+        return 0;
+      },
+      0);
+}
+
+void arm_intr_cb(uc_engine* uc, std::uint32_t intno, void* user) {
+  auto* impl = static_cast<Engine::Impl*>(user);
+  guarded(
+      impl,
+      [&] {
+        std::uint32_t pc = 0;
+        uc_reg_read(uc, UC_ARM_REG_PC, &pc);
+        switch (intno) {
+          case 2: {  // SVC: unicorn-facts, PC is already past the 16-bit SVC; the immediate is its low byte
+            std::uint16_t insn = 0;
+            uc_mem_read(uc, pc - 2, &insn, sizeof insn);
+            impl->trap_imm = insn & 0xFFu;
+            impl->stop(StopReason::Syscall);
+            break;
+          }
+          case 7: {  // BKPT: PC on the BKPT
+            Fault f = impl->make_fault(FaultKind::Breakpoint, pc);
+            f.detail = "BKPT";
+            impl->record_fault(std::move(f));
+            break;
+          }
+          default: {
+            Fault f = impl->make_fault(FaultKind::HardFault, pc);
+            f.detail = "CPU exception " + std::to_string(intno);
+            impl->record_fault(std::move(f));
+            break;
+          }
+        }
+        return 0;
+      },
+      0);
+}
+
+void riscv_intr_cb(uc_engine* uc, std::uint32_t intno, void* user) {
+  auto* impl = static_cast<Engine::Impl*>(user);
+  guarded(
+      impl,
+      [&] {
+        std::uint32_t pc = 0;
+        uc_reg_read(uc, UC_RISCV_REG_PC, &pc);
+        switch (intno) {
+          case 8:
+          case 9:
+          case 11:  // ECALL from U/S/M: unicorn-facts, PC is already ecall+4 (ECALL has no compressed form)
+            impl->trap_imm = 0;
+            impl->stop(StopReason::Syscall);
+            break;
+          case 2: {  // illegal instruction; unicorn-facts: PC is reported +4 even for 16-bit instructions
+            Fault f = impl->make_fault(FaultKind::IllegalInstruction, pc - 4);
+            f.syndrome.mcause = mcause::IllegalInstruction;
+            f.detail = "illegal instruction";
+            impl->record_fault(std::move(f));
+            break;
+          }
+          default: {
+            Fault f = impl->make_fault(FaultKind::HardFault, pc - 4);
+            f.syndrome.mcause = intno;
+            f.detail = "CPU exception " + std::to_string(intno);
+            impl->record_fault(std::move(f));
+            break;
+          }
+        }
+        return 0;
+      },
+      0);
+}
+
+bool insn_invalid_cb(uc_engine* uc, void* user) {
+  auto* impl = static_cast<Engine::Impl*>(user);
+  return guarded(
+      impl,
+      [&] {
+        const bool rv = impl->arch == Arch::Rv32;
+        std::uint32_t pc = 0;
+        uc_reg_read(uc, pc_reg_id(impl->arch), &pc);
+        // unicorn-facts: Arm UDF and RISC-V EBREAK arrive here with PC on the instruction.
+        Fault f = impl->make_fault(rv ? FaultKind::Breakpoint : FaultKind::UsageFault, pc);
+        if (rv) {
+          f.syndrome.mcause = mcause::Breakpoint;
+          f.detail = "EBREAK";
+        } else {
+          f.detail = "undefined instruction";
+        }
+        impl->record_fault(std::move(f));
+        return false;  // end the run (UC_ERR_INSN_INVALID)
+      },
+      false);
+}
+
+// Decides every page on first use per access type (UC_TLB_VIRTUAL). A denial is precise: the run ends with
+// UC_ERR_EXCEPTION, PC at the faulting instruction, registers and memory as before it (unicorn-facts).
+bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry* entry, void* user) {
+  auto* impl = static_cast<Engine::Impl*>(user);
+  return guarded(
+      impl,
+      [&] {
+        const auto page = static_cast<std::uint32_t>(vaddr);
+        // unicorn-facts: every stop makes Unicorn ask a FETCH fill for the page of `until`; refusing it would
+        // turn a finished run into UC_ERR_EXCEPTION. Nothing is mapped there, so letting it through is
+        // harmless: a real jump there still ends in FETCH_UNMAPPED.
+        if (type == UC_MEM_FETCH && page == (kUntil & ~(impl->page_size - 1))) {
+          entry->paddr = vaddr;
+          entry->perms = UC_PROT_EXEC;
+          return true;
+        }
+        bool mapped = false;
+        for (const auto& r : impl->regions)
+          if (page >= r.base && std::uint64_t{page} < std::uint64_t{r.base} + r.size) mapped = true;
+        if (!mapped && !impl->probing) {
+          if (impl->denied_page) return false;  // the first denial stopped the run; keep its record
+          impl->denied_page = page;
+          impl->denied_access = type == UC_MEM_FETCH   ? Access::Execute
+                                : type == UC_MEM_WRITE ? Access::Write
+                                                       : Access::Read;
+          return false;
+        }
+        entry->paddr = vaddr;
+        entry->perms = UC_PROT_ALL;
+        return true;
+      },
+      false);
+}
+
+// Only reached while probing a denied access (the fill hook lets the probe through to unmapped memory):
+// records the exact address and size the instruction used, and stops it before it completes.
+bool unmapped_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t, void* user) {
+  auto* impl = static_cast<Engine::Impl*>(user);
+  if (!impl->probe_hit) {
+    impl->probe_hit = true;
+    impl->probe_address = static_cast<std::uint32_t>(address);
+    impl->probe_size = static_cast<std::uint32_t>(size);
+    impl->probe_access = type == UC_MEM_FETCH_UNMAPPED   ? Access::Execute
+                         : type == UC_MEM_WRITE_UNMAPPED ? Access::Write
+                                                         : Access::Read;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Engine::Impl::install_hooks() {
+  uc_engine* e = uc.get();
+  uc_hook h{};
+  // Hooks are installed before the first uc_emu_start: unicorn-facts, later hooks need a full TB flush.
+  check_uc(uc_hook_add(e, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_cb), this, 1, 0), "hook block");
+  add_hook(h);
+  auto intr = arch == Arch::Rv32 ? &riscv_intr_cb : &arm_intr_cb;
+  check_uc(uc_hook_add(e, &h, UC_HOOK_INTR, reinterpret_cast<void*>(intr), this, 1, 0), "hook intr");
+  add_hook(h);
+  check_uc(uc_hook_add(e, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&insn_invalid_cb), this, 1, 0),
+           "hook insn invalid");
+  add_hook(h);
+  check_uc(uc_hook_add(e, &h, UC_HOOK_TLB_FILL, reinterpret_cast<void*>(&tlb_fill_cb), this, 1, 0),
+           "hook tlb fill");
+  add_hook(h);
+  check_uc(uc_hook_add(e, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&unmapped_cb), this, 1, 0),
+           "hook unmapped");
+  add_hook(h);
+}
+
+std::uint32_t Engine::Impl::count_block(std::uint64_t address, std::uint32_t size) {
+  const std::uint64_t key = address << 16 | (size & 0xFFFFu);
+  if (auto it = block_insns.find(key); it != block_insns.end()) return it->second;
+  std::uint32_t n = count_instructions(static_cast<std::uint32_t>(address), size);
+  block_insns.emplace(key, n);
+  return n;
+}
+
+std::uint32_t Engine::Impl::count_instructions(std::uint32_t start, std::uint32_t bytes) {
+  std::uint32_t n = 0;
+  std::uint32_t off = 0;
+  while (off < bytes) {
+    std::uint16_t hw = 0;
+    if (uc_mem_read(uc.get(), start + off, &hw, sizeof hw) != UC_ERR_OK) break;
+    off += insn_length(hw);
+    ++n;
+  }
+  return n;
+}
+
+std::uint32_t Engine::Impl::insn_length(std::uint16_t first_halfword) const {
+  if (arch == Arch::Rv32) return (first_halfword & 0x3u) == 0x3u ? 4 : 2;  // RISC-V unpriv. spec 1.5
+  const unsigned top5 = first_halfword >> 11;  // ARMv7-M ARM A5.1: 0b11101/0b11110/0b11111 start 32-bit
+  return top5 == 0x1D || top5 == 0x1E || top5 == 0x1F ? 4 : 2;
+}
+
+RunResult Engine::run(std::uint64_t max_instructions) {
+  Impl& s = *impl_;
+  RunResult result;
+  s.stop_reason.reset();
+  s.fault.reset();
+  s.trap_imm = 0;
+  s.run_instructions = 0;
+  s.run_budget = max_instructions;
+  s.pending_block_insns = 0;
+  s.pending_block_start = 0;
+  s.denied_page.reset();
+  if (max_instructions == 0) {
+    result.reason = StopReason::Budget;
+    result.pc = pc();
+    return result;
+  }
+  const bool arm = s.arch != Arch::Rv32;
+  const std::uint32_t begin = pc() | (arm ? 1u : 0u);
+  const uc_err err = uc_emu_start(s.uc.get(), begin, kUntil, 0, 0);
+  if (s.hook_exception) {
+    auto ex = std::exchange(s.hook_exception, nullptr);
+    std::rethrow_exception(ex);
+  }
+  result.pc = pc();
+  s.account_partial_block(result.pc);
+  result.instructions = s.run_instructions;
+  s.total_instructions += s.run_instructions;
+
+  if (s.stop_reason) {
+    result.reason = *s.stop_reason;
+    result.trap_imm = s.trap_imm;
+    result.fault = s.fault;
+    return result;
+  }
+  if (err == UC_ERR_EXCEPTION && s.denied_page) {
+    result.reason = StopReason::Fault;
+    result.fault = probe_bus_fault(result.pc);
+    return result;
+  }
+  if (err == UC_ERR_FETCH_UNMAPPED) {  // a jump to the `until` page, which the fill hook lets through
+    result.reason = StopReason::Fault;
+    Fault f = s.make_fault(FaultKind::BusFault, result.pc);
+    f.access = Access::Execute;
+    f.address = result.pc;
+    f.detail = "instruction fetch from unmapped memory";
+    result.fault = f;
+    return result;
+  }
+  if (err == UC_ERR_OK) {
+    result.reason = StopReason::Halted;  // unicorn-facts: WFI silently ends the run with UC_ERR_OK
+    return result;
+  }
+  result.reason = StopReason::HostError;
+  result.error = uc_strerror(err);
+  return result;
+}
+
+}  // namespace bulkhead::emu
