@@ -1,0 +1,169 @@
+// `bulkhead run` end to end: real cross-compiled modules, the real binary, exit statuses and reports.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path scratch_dir() {
+  fs::path dir =
+      fs::temp_directory_path() / ("bulkhead-e2e-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::create_directories(dir);
+  return dir;
+}
+
+Outcome bulkhead(const std::string& args) {
+  const fs::path dir = scratch_dir();
+  const std::string cmd =
+      std::string(BULKHEAD_BIN) + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
+  const int raw = std::system(cmd.c_str());
+  Outcome o;
+  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  o.out = slurp(dir / "out");
+  o.err = slurp(dir / "err");
+  return o;
+}
+
+std::string module(const std::string& name, const std::string& profile) {
+  return std::string(FIRMWARE_DIR) + "/" + name + "-" + profile + ".elf";
+}
+
+class EveryProfile : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryProfile, HelloPrintsItsGreetingAndExitsZero) {
+  Outcome o = bulkhead("run " + module("hello", GetParam()));
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("Hello from a Bulkhead module on"), std::string::npos) << o.out;
+  EXPECT_EQ(o.err, "");
+}
+
+TEST_P(EveryProfile, ExitCodeIsPassedThrough) {
+  Outcome o = bulkhead("run " + module("exit3", GetParam()));
+  EXPECT_EQ(o.status, 3);
+  EXPECT_EQ(o.out, "exiting with 3\n");
+}
+
+TEST_P(EveryProfile, ChecksumIsTheSameOnEveryCpu) {
+  Outcome o = bulkhead("run " + module("checksum", GetParam()));
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out, "checksum 5c4cd6c5\n");  // computed on the host: see ChecksumMatchesHostComputation
+}
+
+TEST_P(EveryProfile, UnmappedStoreReportsBusFaultWithSymbolAndLine) {
+  Outcome o = bulkhead("run " + module("trap_unmapped", GetParam()));
+  EXPECT_EQ(o.status, 139);
+  EXPECT_EQ(o.out, "storing to unmapped memory\n");
+  EXPECT_NE(o.err.find("BusFault: write of 4 bytes at 0x30000000"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("<poke+0x"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("trap_unmapped.c:6"), std::string::npos) << o.err;
+}
+
+TEST_P(EveryProfile, BadSyscallArgumentsComeBackAsErrorCodes) {
+  Outcome o = bulkhead("run " + module("syscall_errors", GetParam()));
+  EXPECT_NE(o.out.find("unknown=-1 bad_pointer=-2"), std::string::npos) << o.out;
+}
+
+TEST_P(EveryProfile, BudgetStopsTheRunWithStatus124) {
+  Outcome o = bulkhead("run --max-instructions 5000 " + module("checksum", GetParam()));
+  EXPECT_EQ(o.status, 124);
+  EXPECT_NE(o.err.find("instruction budget of 5000 exhausted"), std::string::npos) << o.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, EveryProfile, ::testing::Values("cortex-m4", "cortex-m33", "rv32imac"));
+
+TEST(Run, ArmUndefinedInstructionReportsUsageFault) {
+  Outcome o = bulkhead("run " + module("trap_udf", "cortex-m4"));
+  EXPECT_EQ(o.status, 132);
+  EXPECT_NE(o.err.find("UsageFault: undefined instruction at pc 0x"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("<main+0x"), std::string::npos) << o.err;
+}
+
+TEST(Run, RiscvEbreakReportsBreakpoint) {
+  Outcome o = bulkhead("run " + module("trap_udf", "rv32imac"));
+  EXPECT_EQ(o.status, 133);
+  EXPECT_NE(o.err.find("Breakpoint: EBREAK at pc 0x"), std::string::npos) << o.err;
+}
+
+TEST(Run, UnknownSvcIsReportedAsUnknownTrap) {
+  Outcome o = bulkhead("run " + module("syscall_errors", "cortex-m33"));
+  EXPECT_EQ(o.status, 133);
+  EXPECT_NE(o.err.find("unknown trap: SVC #7 at pc 0x"), std::string::npos) << o.err;
+}
+
+TEST(Run, V8ImageRefusesToRunOnV7Cpu) {
+  Outcome o = bulkhead("run --cpu cortex-m4 " + module("hello", "cortex-m33"));
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("armv8m image cannot run on cortex-m4"), std::string::npos) << o.err;
+}
+
+TEST(Run, V7ImageRunsOnV8Cpu) {
+  Outcome o = bulkhead("run --cpu cortex-m33 " + module("hello", "cortex-m4"));
+  EXPECT_EQ(o.status, 0) << o.err;
+}
+
+TEST(Run, MalformedElfGivesClearErrorNamingTheFile) {
+  const fs::path bad = scratch_dir() / "garbage.elf";
+  std::ofstream(bad) << "this is not an ELF file at all";
+  Outcome o = bulkhead("run " + bad.string());
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("garbage.elf: not an ELF file"), std::string::npos) << o.err;
+}
+
+TEST(Run, MissingFileGivesClearError) {
+  Outcome o = bulkhead("run /nonexistent/module.elf");
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("/nonexistent/module.elf"), std::string::npos) << o.err;
+}
+
+TEST(Run, UnknownOptionIsAUsageError) {
+  Outcome o = bulkhead("run --frobnicate " + module("hello", "rv32imac"));
+  EXPECT_EQ(o.status, 2);
+}
+
+// The expected checksum above, computed on the host with the module's own algorithm.
+TEST(Run, ChecksumMatchesHostComputation) {
+  std::uint32_t table[256];
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    table[i] = c;
+  }
+  std::uint8_t buffer[2048], copy[2048];
+  std::uint32_t x = 12345;
+  for (auto& b : buffer) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::uint8_t>(x >> 16);
+  }
+  std::uint32_t acc = 0;
+  for (int round = 0; round < 50; ++round) {
+    std::copy(std::begin(buffer), std::end(buffer), copy);
+    copy[round] ^= static_cast<std::uint8_t>(round);
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (auto b : copy) c = table[(c ^ b) & 0xFFu] ^ (c >> 8);
+    acc ^= (c ^ 0xFFFFFFFFu) + static_cast<std::uint32_t>(round);
+  }
+  EXPECT_EQ(acc, 0x5c4cd6c5u);
+}
+
+}  // namespace
