@@ -29,7 +29,7 @@ constexpr std::uint32_t tor(std::uint64_t address) {
 
 inline std::uint8_t cfg_of(const RiscvPmp& pmp, unsigned index) {
   const auto v = pmp.read_csr(static_cast<std::uint16_t>(csr::PMPCFG0 + index / 4));
-  return v ? static_cast<std::uint8_t>(*v >> (8 * (index % 4))) : 0;
+  return v ? static_cast<std::uint8_t>(*v >> (8 * (index % 4))) : std::uint8_t{0};
 }
 
 // Read-modify-writes the pmpcfg CSR holding entry `index`, as firmware does with csrrc/csrrs.
