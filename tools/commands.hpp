@@ -18,5 +18,6 @@ constexpr int kExitMemoryFault = 139;  // MemManage, bus or access fault (128 + 
 constexpr int kExitHalted = 137;       // the module stopped the CPU with nothing to wake it
 
 void add_run_command(CLI::App& app, Action& action);
+void add_decide_command(CLI::App& app, Action& action);
 
 }  // namespace bulkhead::cli
