@@ -170,7 +170,8 @@ void Engine::write_memory(std::uint32_t address, std::span<const std::uint8_t> b
   if (!is_mapped(address, static_cast<std::uint32_t>(bytes.size())))
     throw EngineError("host write to unmapped memory at " + std::to_string(address));
   check_uc(uc_mem_write(impl_->uc.get(), address, bytes.data(), bytes.size()), "uc_mem_write");
-  impl_->block_insns.clear();  // code may have changed under cached block counts
+  // Code may have changed under cached block counts.
+  std::fill(impl_->block_insns.begin(), impl_->block_insns.end(), Impl::BlockCount{});
 }
 
 void Engine::read_memory(std::uint32_t address, std::span<std::uint8_t> out) const {

@@ -4,7 +4,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include <unicorn/unicorn.h>
@@ -26,8 +25,14 @@ struct Engine::Impl {
   std::vector<uc_hook> hooks;
   std::vector<MemoryRegion> regions;  // sorted by base
 
-  // Budget accounting (see hooks.cpp): instructions per translated block, cached by (address, size).
-  std::unordered_map<std::uint64_t, std::uint32_t> block_insns;
+  // Budget accounting (see hooks.cpp): instructions per translated block, in a direct-mapped cache keyed by
+  // (address, size). A hash map here cost as much as Unicorn's own hook dispatch on every block.
+  struct BlockCount {
+    std::uint64_t key = ~0ull;
+    std::uint32_t insns = 0;
+  };
+  static constexpr std::size_t kBlockCacheSize = 4096;  // a power of two
+  std::vector<BlockCount> block_insns = std::vector<BlockCount>(kBlockCacheSize);
   std::uint64_t total_instructions = 0;
   std::uint64_t run_instructions = 0;
   std::uint64_t run_budget = 0;

@@ -205,10 +205,9 @@ void Engine::Impl::install_hooks() {
 
 std::uint32_t Engine::Impl::count_block(std::uint64_t address, std::uint32_t size) {
   const std::uint64_t key = address << 16 | (size & 0xFFFFu);
-  if (auto it = block_insns.find(key); it != block_insns.end()) return it->second;
-  std::uint32_t n = count_instructions(static_cast<std::uint32_t>(address), size);
-  block_insns.emplace(key, n);
-  return n;
+  BlockCount& slot = block_insns[(address >> 1 ^ address >> 13) & (kBlockCacheSize - 1)];
+  if (slot.key != key) slot = {key, count_instructions(static_cast<std::uint32_t>(address), size)};
+  return slot.insns;
 }
 
 std::uint32_t Engine::Impl::count_instructions(std::uint32_t start, std::uint32_t bytes) {
