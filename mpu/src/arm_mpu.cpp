@@ -193,6 +193,28 @@ Syndrome ArmMpu::syndrome(const Verdict& v, Access access, std::uint32_t address
   return s;
 }
 
+Syndrome ArmMpu::data_syndrome(const Verdict& v, DataContext context) const {
+  if (context == DataContext::Instruction) return syndrome(v, Access::Read, v.fault_address);
+  Syndrome s;
+  if (v.allowed) return s;
+  // ARMv7-M B3.2.15: stacking, unstacking and lazy FP errors set their own bit; MMARVALID stays 0, so MMFAR
+  // is not updated (the faulting address is the stack, which the handler can find from SP).
+  switch (context) {
+    case DataContext::Stacking:
+      s.mmfsr = mmfsr::MSTKERR;
+      break;
+    case DataContext::Unstacking:
+      s.mmfsr = mmfsr::MUNSTKERR;
+      break;
+    case DataContext::LazyFpStacking:
+      s.mmfsr = mmfsr::MLSPERR;
+      break;
+    case DataContext::Instruction:
+      break;
+  }
+  return s;
+}
+
 Verdict ArmMpu::check_vector_table_read(std::uint32_t address, std::uint32_t size) const {
   (void)size;
   Verdict v;

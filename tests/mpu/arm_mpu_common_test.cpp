@@ -213,6 +213,29 @@ TEST(ArmMpu, DataFaultSyndromeIsDaccviolWithMmfarAtFirstDeniedByte) {
   }
 }
 
+TEST(ArmMpu, StackingErrorsSetTheirOwnBitAndLeaveMmfarInvalid) {
+  using Ctx = ArmMpu::DataContext;
+  for (auto& mpu : both(false, ctrl::ENABLE)) {
+    const Verdict denied = mpu->check(0x2000'0FFC, 8, W, U);
+    ASSERT_FALSE(denied.allowed);
+    const struct {
+      Ctx context;
+      std::uint8_t bits;
+    } rows[] = {{Ctx::Stacking, mmfsr::MSTKERR},
+                {Ctx::Unstacking, mmfsr::MUNSTKERR},
+                {Ctx::LazyFpStacking, mmfsr::MLSPERR}};
+    for (const auto& row : rows) {
+      const Syndrome s = mpu->data_syndrome(denied, row.context);
+      EXPECT_EQ(s.mmfsr, row.bits) << mpu->name();  // B3.2.15: no MMARVALID, MMFAR not written
+      EXPECT_EQ(s.mmfar, 0u);
+    }
+    const Syndrome plain = mpu->data_syndrome(denied, Ctx::Instruction);
+    EXPECT_EQ(plain.mmfsr, mmfsr::DACCVIOL | mmfsr::MMARVALID);
+    EXPECT_EQ(plain.mmfar, 0x2000'1000u);
+    EXPECT_EQ(mpu->data_syndrome(mpu->check(0x2000'0000, 4, W, U), Ctx::Stacking).mmfsr, 0);
+  }
+}
+
 TEST(ArmMpu, UniformPermsCoversWholeRegionButNotItsEdge) {
   for (auto& mpu : both(false, ctrl::ENABLE | ctrl::PRIVDEFENA)) {
     EXPECT_EQ(mpu->uniform_perms({0x2000'0000, 0x1000}, U), Perms::RWX) << mpu->name();

@@ -59,6 +59,17 @@ class ArmMpu : public ProtectionUnit {
   // ARMv7-M B3.5.1 / ARMv8-M: vector-table reads on exception entry bypass the MPU. Always allowed.
   Verdict check_vector_table_read(std::uint32_t address, std::uint32_t size) const;
 
+  // What the processor was doing when a data access was denied. Exception entry and return access memory too;
+  // their MemManage faults have syndrome bits of their own (ARMv7-M B3.2.15, ARMv8-M MMFSR).
+  enum class DataContext : std::uint8_t {
+    Instruction,     // an ordinary load/store: DACCVIOL, MMARVALID, MMFAR
+    Stacking,        // exception entry pushing the frame: MSTKERR, MMFAR not valid
+    Unstacking,      // exception return popping the frame: MUNSTKERR, MMFAR not valid
+    LazyFpStacking,  // lazy floating-point state preservation: MLSPERR, MMFAR not valid
+  };
+  // The syndrome of a denied data access in `context`; Instruction is exactly syndrome(v, access, address).
+  Syndrome data_syndrome(const Verdict& v, DataContext context) const;
+
   // Register face: word reads and writes at System Control Space addresses. Unknown addresses RAZ/WI.
   virtual void write(std::uint32_t addr, std::uint32_t value) = 0;
   virtual std::uint32_t read(std::uint32_t addr) const = 0;
