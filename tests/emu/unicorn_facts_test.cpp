@@ -66,8 +66,8 @@ TEST(UnicornFacts, EcallAfterCompressedInstructionStopsAfterIt) {
   EXPECT_EQ(r.instructions, 2u);
 }
 
-// Fact: host writes to CONTROL obey guest MSR rules; from privileged thread mode, nPRIV=1 sticks, and the guest
-// then reads CONTROL.nPRIV = 1 (modules run unprivileged).
+// Fact: host writes to CONTROL obey guest MSR rules; from privileged thread mode, nPRIV=1 sticks, and the
+// guest then reads CONTROL.nPRIV = 1 (modules run unprivileged).
 TEST(UnicornFacts, DropPrivilegeSetsNPrivSeenByTheGuest) {
   // mrs r0, CONTROL (0xF3EF 0x8014); svc #0
   auto e = make_engine(CpuProfile::CortexM4, thumb({0xF3EF, 0x8014, t_svc(0), T_SELF_LOOP}));
