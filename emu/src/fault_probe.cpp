@@ -30,13 +30,16 @@ Fault Engine::probe_bus_fault(std::uint32_t pc) {
   std::uint16_t hw = 0;
   uc_mem_read(s.uc.get(), pc, &hw, sizeof hw);
   const std::uint32_t len = s.insn_length(hw);
+  uc_context* ctx = nullptr;
+  if (uc_context_alloc(s.uc.get(), &ctx) != UC_ERR_OK || uc_context_save(s.uc.get(), ctx) != UC_ERR_OK) {
+    if (ctx) uc_context_free(ctx);
+    f.detail = "access to unmapped page (exact address unknown)";  // no replay without a way back
+    return f;
+  }
   s.probing = true;
   s.probe_hit = false;
   const std::uint64_t saved_budget = s.run_budget;
   s.run_budget = ~0ull;
-  uc_context* ctx = nullptr;
-  uc_context_alloc(s.uc.get(), &ctx);
-  uc_context_save(s.uc.get(), ctx);
   uc_emu_start(s.uc.get(), pc | (arm ? 1u : 0u), pc + len, 0, 0);
   uc_context_restore(s.uc.get(), ctx);  // whatever the replay did to registers is undone
   uc_context_free(ctx);

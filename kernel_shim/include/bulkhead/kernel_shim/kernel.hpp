@@ -39,6 +39,7 @@ using ConsoleSink = std::function<void(std::string_view)>;
 class Kernel {
  public:
   // Maps and loads `image` into a new engine of `profile` (whose architecture must match the image's).
+  // `image` is kept by reference for symbols and pointer checks: it must outlive the Kernel.
   // Throws std::invalid_argument for an image that cannot run on `profile`.
   Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink console);
 
