@@ -155,14 +155,22 @@ const std::vector<MemoryRegion>& Engine::memory_map() const {
   return impl_->regions;
 }
 
+const MemoryRegion* Engine::Impl::find_region(std::uint64_t address) const {
+  for (const auto& r : regions)
+    if (address >= r.base && address < std::uint64_t{r.base} + r.size) return &r;
+  return nullptr;
+}
+
 bool Engine::is_mapped(std::uint32_t address, std::uint32_t size) const {
+  // Adjacent regions may together cover the range.
   std::uint64_t a = address;
   const std::uint64_t end = a + size;
-  for (const auto& r : impl_->regions) {  // regions are sorted; adjacent ones may together cover the range
-    if (a >= r.base && a < std::uint64_t{r.base} + r.size) a = std::uint64_t{r.base} + r.size;
-    if (a >= end) return true;
+  while (a < end) {
+    const MemoryRegion* r = impl_->find_region(a);
+    if (!r) return false;
+    a = std::uint64_t{r->base} + r->size;
   }
-  return a >= end;
+  return true;
 }
 
 void Engine::write_memory(std::uint32_t address, std::span<const std::uint8_t> bytes) {

@@ -60,6 +60,9 @@ struct Engine::Impl {
   explicit Impl(CpuProfile p);
   ~Impl();
 
+  // The mapped region holding `address`, or nullptr.
+  const MemoryRegion* find_region(std::uint64_t address) const;
+
   void install_hooks();
   void add_hook(uc_hook h) { hooks.push_back(h); }
   std::uint32_t count_block(std::uint64_t address, std::uint32_t size);

@@ -148,10 +148,7 @@ bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry
           entry->perms = UC_PROT_EXEC;
           return true;
         }
-        bool mapped = false;
-        for (const auto& r : impl->regions)
-          if (page >= r.base && std::uint64_t{page} < std::uint64_t{r.base} + r.size) mapped = true;
-        if (!mapped && !impl->probing) {
+        if (!impl->find_region(page) && !impl->probing) {
           if (impl->denied_page) return false;  // the first denial stopped the run; keep its record
           impl->denied_page = page;
           impl->denied_access = type == UC_MEM_FETCH   ? Access::Execute
