@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -69,8 +70,8 @@ std::string_view to_string(StopReason r) {
   return "?";
 }
 
-Engine::Impl::Impl(CpuProfile p)
-    : profile(p), arch(arch_of(p)), page_size(arch == Arch::Rv32 ? 0x1000u : 0x400u) {
+Engine::Impl::Impl(CpuProfile p, EngineOptions o)
+    : profile(p), arch(arch_of(p)), options(o), page_size(arch == Arch::Rv32 ? 0x1000u : 0x400u) {
   uc_engine* raw = nullptr;
   const bool is_arm = arch != Arch::Rv32;
   // unicorn-facts: UC_MODE_MCLASS always gives a Cortex-M33 and ignores the model; UC_MODE_THUMB plus
@@ -94,6 +95,7 @@ Engine::Impl::Impl(CpuProfile p)
   // The TLB-fill hook decides every page: unmapped pages fault precisely (PC at the instruction), and the
   // checked bus (protection unit) plugs in here. It also keeps QEMU's own RISC-V PMP out of the way.
   check_uc(uc_ctl_tlb_mode(uc.get(), UC_TLB_VIRTUAL), "uc_ctl_tlb_mode");
+  if (options.bus == BusMode::Checked) install_alias_window();
   install_hooks();
 }
 
@@ -121,7 +123,7 @@ void Engine::Impl::stop(StopReason reason) {
   uc_emu_stop(uc.get());
 }
 
-Engine::Engine(CpuProfile profile) : impl_(std::make_unique<Impl>(profile)) {}
+Engine::Engine(CpuProfile profile, EngineOptions options) : impl_(std::make_unique<Impl>(profile, options)) {}
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
@@ -141,11 +143,21 @@ void Engine::map(std::uint32_t base, std::uint32_t size, std::string name) {
     throw EngineError("map '" + name + "': base and size must be non-zero multiples of 4 KiB");
   const std::uint64_t end = std::uint64_t{base} + size;
   if (end > (1ull << 32)) throw EngineError("map '" + name + "': extends past 4 GiB");
+  if (base < std::uint64_t{kReservedBase} + kReservedSize && kReservedBase < end)
+    throw EngineError("map '" + name + "': the range 0xF0000000-0xF0FFFFFF is reserved for the checked bus");
+  if (end > 0xFFFF'F000u) throw EngineError("map '" + name + "': the last 4 KiB are reserved (run end)");
   for (const auto& r : impl_->regions) {
     if (base < std::uint64_t{r.base} + r.size && r.base < end)
       throw EngineError("map '" + name + "' overlaps '" + r.name + "'");
   }
-  check_uc(uc_mem_map(impl_->uc.get(), base, size, UC_PROT_ALL), "uc_mem_map");
+  // Host memory of our own behind every region, so that the checked bus can perform the allowed accesses
+  // of split pages itself (bus.cpp).
+  auto* mem = static_cast<std::uint8_t*>(std::aligned_alloc(kMapGranule, size));
+  if (!mem) throw EngineError("map '" + name + "': out of host memory");
+  std::memset(mem, 0, size);
+  HostRegion hr{{base, size, name}, std::unique_ptr<std::uint8_t, HostFree>(mem)};
+  check_uc(uc_mem_map_ptr(impl_->uc.get(), base, size, UC_PROT_ALL, mem), "uc_mem_map_ptr");
+  impl_->host_regions.push_back(std::move(hr));
   impl_->regions.push_back({base, size, std::move(name)});
   std::sort(impl_->regions.begin(), impl_->regions.end(),
             [](const MemoryRegion& a, const MemoryRegion& b) { return a.base < b.base; });
@@ -178,8 +190,14 @@ void Engine::write_memory(std::uint32_t address, std::span<const std::uint8_t> b
   if (!is_mapped(address, static_cast<std::uint32_t>(bytes.size())))
     throw EngineError("host write to unmapped memory at " + std::to_string(address));
   check_uc(uc_mem_write(impl_->uc.get(), address, bytes.data(), bytes.size()), "uc_mem_write");
-  // Code may have changed under cached block counts.
+  // Code may have changed under cached block counts and the RISC-V scan for M-mode instructions.
   std::fill(impl_->block_insns.begin(), impl_->block_insns.end(), Impl::BlockCount{});
+  if (impl_->arch == Arch::Rv32) {
+    const std::uint64_t end = std::uint64_t{address} + bytes.size();
+    for (std::uint64_t page = address & ~(impl_->page_size - 1); page < end; page += impl_->page_size)
+      impl_->scanned_pages.erase(static_cast<std::uint32_t>(page));
+    impl_->flush_tlb();  // so that the next fetch fill scans again
+  }
 }
 
 void Engine::read_memory(std::uint32_t address, std::span<std::uint8_t> out) const {
@@ -246,9 +264,82 @@ void Engine::set_sp(std::uint32_t sp) {
 }
 
 void Engine::drop_privilege() {
-  if (impl_->arch == Arch::Rv32) return;
-  std::uint32_t control = 1;  // nPRIV; SPSEL stays 0 (MSP), the kernel owns stack choice
-  check_uc(uc_reg_write(impl_->uc.get(), UC_ARM_REG_CONTROL, &control), "uc_reg_write(CONTROL)");
+  impl_->priv = Privilege::Unprivileged;
+  if (impl_->arch != Arch::Rv32) {
+    std::uint32_t control = 1;  // nPRIV; SPSEL stays 0 (MSP), the kernel owns stack choice
+    check_uc(uc_reg_write(impl_->uc.get(), UC_ARM_REG_CONTROL, &control), "uc_reg_write(CONTROL)");
+  }
+  // unicorn-facts: a host write of CONTROL leaves the privileged TLB entries in use until a flush.
+  impl_->flush_tlb();
+}
+
+Privilege Engine::privilege() const {
+  return impl_->privilege();
+}
+
+void Engine::set_protection_unit(const ProtectionUnit* unit) {
+  impl_->unit = unit;
+  impl_->unit_generation = ~0ull;
+  impl_->flush_tlb();
+}
+
+const ProtectionUnit* Engine::protection_unit() const {
+  return impl_->unit;
+}
+
+BusMode Engine::bus_mode() const {
+  return impl_->options.bus;
+}
+
+std::string_view to_string(BusMode m) {
+  switch (m) {
+    case BusMode::Unchecked:
+      return "unchecked";
+    case BusMode::Checked:
+      return "checked";
+    case BusMode::Naive:
+      return "naive";
+  }
+  return "?";
+}
+
+struct CpuContext::Impl {
+  uc_context* ctx = nullptr;
+  Privilege priv = Privilege::Privileged;
+  ~Impl() {
+    if (ctx) uc_context_free(ctx);
+  }
+};
+
+CpuContext::CpuContext() = default;
+CpuContext::~CpuContext() = default;
+CpuContext::CpuContext(CpuContext&&) noexcept = default;
+CpuContext& CpuContext::operator=(CpuContext&&) noexcept = default;
+
+CpuContext Engine::save_context() const {
+  CpuContext c;
+  save_context(c);
+  return c;
+}
+
+void Engine::save_context(CpuContext& into) const {
+  if (!into.impl) into.impl = std::make_unique<CpuContext::Impl>();
+  if (!into.impl->ctx) check_uc(uc_context_alloc(impl_->uc.get(), &into.impl->ctx), "uc_context_alloc");
+  check_uc(uc_context_save(impl_->uc.get(), into.impl->ctx), "uc_context_save");
+  into.impl->priv = impl_->priv;
+}
+
+void Engine::restore_context(const CpuContext& from) {
+  if (!from.impl || !from.impl->ctx) throw EngineError("restore_context: the context was never saved");
+  check_uc(uc_context_restore(impl_->uc.get(), from.impl->ctx), "uc_context_restore");
+  impl_->priv = from.impl->priv;
+  // No permission cached for one context may survive into another (also: Arm CONTROL restored by the host
+  // keeps stale privileged entries until a flush, unicorn-facts).
+  impl_->flush_tlb();
+}
+
+void Engine::set_time_limit(std::chrono::microseconds limit) {
+  impl_->time_limit = limit;
 }
 
 std::uint64_t Engine::instructions_executed() const {

@@ -1,9 +1,12 @@
 // Private engine state shared by the engine's translation units. Never included outside emu/src.
 #pragma once
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <unicorn/unicorn.h>
@@ -17,13 +20,85 @@ struct UcClose {
   void operator()(uc_engine* uc) const noexcept { uc_close(uc); }
 };
 
+struct HostFree {
+  void operator()(std::uint8_t* p) const noexcept;
+};
+
+// A mapped region and the host memory behind it (uc_mem_map_ptr), so that the checked bus can perform the
+// allowed accesses of a split page itself.
+struct HostRegion {
+  MemoryRegion region;
+  std::unique_ptr<std::uint8_t, HostFree> host;
+};
+
+// The physical window where split pages are aliased to MMIO (see bus.cpp). No guest virtual address reaches
+// it: the TLB-fill hook only maps mapped regions to themselves.
+constexpr std::uint32_t kReservedBase = 0xF000'0000;
+constexpr std::uint32_t kReservedSize = 0x0100'0000;
+constexpr std::uint32_t kAliasBase = kReservedBase;
+constexpr std::uint32_t kAliasSize = kReservedSize - 0x1000;
+// A physical page nothing is mapped at: a refused fetch is pointed here, so that Unicorn reports it as a
+// precise FETCH_UNMAPPED at the instruction instead of a refused fill. A refused fill would also refuse the
+// fetch fill Unicorn asks for the page before a block that starts a page and faults at translation.
+constexpr std::uint32_t kNowhere = kAliasBase + kAliasSize;
+
 struct Engine::Impl {
   CpuProfile profile;
   Arch arch;
+  EngineOptions options;
   std::uint32_t page_size;  // Unicorn's TLB page: 1 KiB Arm M-profile, 4 KiB RV32 (unicorn-facts)
   std::unique_ptr<uc_engine, UcClose> uc;
   std::vector<uc_hook> hooks;
   std::vector<MemoryRegion> regions;  // sorted by base
+  std::vector<HostRegion> host_regions;
+  std::chrono::microseconds time_limit{0};
+
+  // ---- The checked bus (bus.cpp) ----
+  const ProtectionUnit* unit = nullptr;
+  std::uint64_t unit_generation = ~0ull;
+  Privilege priv = Privilege::Privileged;
+  // Per page and privilege: the unit's uniform permissions, or nullopt for a page a rule edge splits.
+  std::unordered_map<std::uint64_t, std::optional<Perms>> page_perms;
+  // Split pages currently aliased to the MMIO window: slot -> guest page.
+  std::vector<std::uint32_t> alias_slots;
+  std::unordered_map<std::uint32_t, std::uint32_t> alias_of;  // guest page -> slot
+  // Split pages the engine grants fetches on; every instruction there is checked by the code hook.
+  std::unordered_set<std::uint32_t> fetch_split_pages;
+  std::uint32_t last_code_page = 1;  // a cache for the code hook (1: no page)
+  bool last_code_page_split = false;
+  // A code hook over all code makes PC exact at every access; it is installed when the first split page
+  // appears (docs/design.md).
+  bool exact_pc_hook = false;
+  bool need_exact_pc_hook = false;
+  std::uint32_t cur_pc = 0;
+  // A protection denial at TLB fill (uniform page) waiting for its exact address.
+  std::optional<std::uint32_t> denied_prot_page;
+  // RISC-V: code pages scanned for M-mode-only instructions, and the addresses hooked.
+  std::unordered_set<std::uint32_t> scanned_pages;
+  std::unordered_set<std::uint32_t> system_hooked;
+  // The probe of a protection denial (bus.cpp): replays the instruction through the alias window.
+  bool prot_probe = false;
+  std::optional<Fault> probe_fault;
+  std::uint32_t probe_pc = 0;
+  int probe_skip = 0;
+  // An alias access the fast check could not settle (a denial, or a possibly split unaligned load): the
+  // engine stopped inside it, before the instruction completed; run() probes the instruction at settle_pc.
+  std::optional<std::uint32_t> settle_pc;
+  std::uint32_t loads_this_insn = 0;
+  // Stores to split pages are held until the instruction completes (the next code hook, or the end of the
+  // run), so that a denied beat leaves nothing written: Unicorn splits an unaligned MMIO store into byte
+  // stores, and a denial can come after some of them.
+  struct PendingStore {
+    std::uint32_t address;
+    std::uint32_t size;
+    std::uint64_t value;
+  };
+  std::vector<PendingStore> pending_stores;
+  void commit_stores();
+  // The probe found the instruction's accesses allowed: let it through the alias checks once.
+  bool trust_armed = false;
+  bool trust_active = false;
+  std::uint32_t trust_pc = 0;
 
   // Budget accounting (see hooks.cpp): instructions per translated block, in a direct-mapped cache keyed by
   // (address, size). A hash map here cost as much as Unicorn's own hook dispatch on every block.
@@ -57,13 +132,30 @@ struct Engine::Impl {
   std::uint32_t trap_imm = 0;
   std::exception_ptr hook_exception;
 
-  explicit Impl(CpuProfile p);
+  Impl(CpuProfile p, EngineOptions o);
   ~Impl();
 
   // The mapped region holding `address`, or nullptr.
   const MemoryRegion* find_region(std::uint64_t address) const;
 
   void install_hooks();
+  // bus.cpp
+  void sync_protection();
+  void flush_tlb();
+  std::optional<Perms> perms_of_page(std::uint32_t page, Privilege p);
+  Privilege privilege() const;
+  void install_alias_window();
+  bool fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entry);
+  std::uint8_t* host_pointer(std::uint32_t address);
+  std::uint32_t alias_slot(std::uint32_t page);
+  Fault fetch_fault(std::uint32_t pc);
+  bool may_fetch_from(std::uint32_t page);
+  Fault protection_fault(const Verdict& v, Access access, std::uint32_t address, std::uint32_t size,
+                         std::uint32_t pc) const;
+  void install_exact_pc_hook();
+  void install_naive_hooks();
+  void scan_system_instructions(std::uint32_t page);
+  std::optional<Fault> probe_protection_fault(std::uint32_t pc);
   void add_hook(uc_hook h) { hooks.push_back(h); }
   std::uint32_t count_block(std::uint64_t address, std::uint32_t size);
   std::uint32_t insn_length(std::uint16_t first_halfword) const;

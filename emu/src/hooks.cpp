@@ -1,5 +1,6 @@
 // Hook trampolines and run(). Each trampoline is noexcept: any exception is recorded, the engine stopped,
 // and run() rethrows it after uc_emu_start has returned.
+#include <chrono>
 #include <string>
 
 #include "bulkhead/core/log.hpp"
@@ -132,8 +133,9 @@ bool insn_invalid_cb(uc_engine* uc, void* user) {
       false);
 }
 
-// Decides every page on first use per access type (UC_TLB_VIRTUAL). A denial is precise: the run ends with
-// UC_ERR_EXCEPTION, PC at the faulting instruction, registers and memory as before it (unicorn-facts).
+// Decides every page on first use per access type (UC_TLB_VIRTUAL); see bus.cpp. A refusal is precise: the
+// run ends with UC_ERR_EXCEPTION, PC at the faulting instruction, registers and memory as before it
+// (unicorn-facts).
 bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry* entry, void* user) {
   auto* impl = static_cast<Engine::Impl*>(user);
   return guarded(
@@ -148,17 +150,7 @@ bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry
           entry->perms = UC_PROT_EXEC;
           return true;
         }
-        if (!impl->find_region(page) && !impl->probing) {
-          if (impl->denied_page) return false;  // the first denial stopped the run; keep its record
-          impl->denied_page = page;
-          impl->denied_access = type == UC_MEM_FETCH   ? Access::Execute
-                                : type == UC_MEM_WRITE ? Access::Write
-                                                       : Access::Read;
-          return false;
-        }
-        entry->paddr = vaddr;
-        entry->perms = UC_PROT_ALL;
-        return true;
+        return impl->fill(page, type, entry);
       },
       false);
 }
@@ -184,8 +176,10 @@ void Engine::Impl::install_hooks() {
   uc_engine* e = uc.get();
   uc_hook h{};
   // Hooks are installed before the first uc_emu_start: unicorn-facts, later hooks need a full TB flush.
-  check_uc(uc_hook_add(e, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_cb), this, 1, 0), "hook block");
-  add_hook(h);
+  if (options.count_instructions) {
+    check_uc(uc_hook_add(e, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_cb), this, 1, 0), "hook block");
+    add_hook(h);
+  }
   auto intr = arch == Arch::Rv32 ? &riscv_intr_cb : &arm_intr_cb;
   check_uc(uc_hook_add(e, &h, UC_HOOK_INTR, reinterpret_cast<void*>(intr), this, 1, 0), "hook intr");
   add_hook(h);
@@ -198,6 +192,7 @@ void Engine::Impl::install_hooks() {
   check_uc(uc_hook_add(e, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&unmapped_cb), this, 1, 0),
            "hook unmapped");
   add_hook(h);
+  if (options.bus == BusMode::Naive) install_naive_hooks();
 }
 
 std::uint32_t Engine::Impl::count_block(std::uint64_t address, std::uint32_t size) {
@@ -232,21 +227,73 @@ RunResult Engine::run(std::uint64_t max_instructions) {
   s.fault.reset();
   s.trap_imm = 0;
   s.run_instructions = 0;
-  s.run_budget = max_instructions;
+  s.run_budget = s.options.count_instructions ? max_instructions : ~0ull;
   s.pending_block_insns = 0;
   s.pending_block_start = 0;
-  s.denied_page.reset();
   if (max_instructions == 0) {
     result.reason = StopReason::Budget;
     result.pc = pc();
     return result;
   }
+  s.sync_protection();
   const bool arm = s.arch != Arch::Rv32;
-  const std::uint32_t begin = pc() | (arm ? 1u : 0u);
-  const uc_err err = uc_emu_start(s.uc.get(), begin, kUntil, 0, 0);
-  if (s.hook_exception) {
-    auto ex = std::exchange(s.hook_exception, nullptr);
-    std::rethrow_exception(ex);
+  const auto started = std::chrono::steady_clock::now();
+  uc_err err = UC_ERR_OK;
+  // Stops that are the bus's own business (installing the exact-PC hook, settling an alias access) resume
+  // here at the same instruction; everything else leaves the loop.
+  for (;;) {
+    s.denied_page.reset();
+    s.denied_prot_page.reset();
+    s.need_exact_pc_hook = false;
+    s.settle_pc.reset();
+    std::uint64_t timeout_us = 0;
+    if (s.time_limit.count() > 0) {
+      const auto used =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      if (used >= s.time_limit) {
+        s.stop_reason = StopReason::Budget;
+        break;
+      }
+      timeout_us = static_cast<std::uint64_t>((s.time_limit - used).count());
+    }
+    const std::uint32_t begin = pc() | (arm ? 1u : 0u);
+    err = uc_emu_start(s.uc.get(), begin, kUntil, timeout_us, 0);
+    if (s.hook_exception) {
+      auto ex = std::exchange(s.hook_exception, nullptr);
+      std::rethrow_exception(ex);
+    }
+    // A stop inside an instruction on a split page (a denial to settle) drops its held stores; any other
+    // stop comes between instructions, and the last one's stores are done.
+    if (s.settle_pc)
+      s.pending_stores.clear();
+    else
+      s.commit_stores();
+    if (err == UC_ERR_EXCEPTION && s.need_exact_pc_hook && !s.stop_reason) {
+      s.account_partial_block(pc());
+      s.install_exact_pc_hook();
+      continue;
+    }
+    if (s.stop_reason == StopReason::Fault && !s.fault && s.settle_pc) {
+      const std::uint32_t at = *s.settle_pc;
+      s.account_partial_block(at);
+      set_pc(at);
+      s.stop_reason.reset();
+      if (auto f = s.probe_protection_fault(at)) {
+        s.fault = std::move(f);
+        s.stop_reason = StopReason::Fault;
+        set_pc(at);
+        break;
+      }
+      s.trust_armed = true;  // its accesses are allowed: let it through the alias checks once
+      s.trust_pc = at;
+      set_pc(at);
+      continue;
+    }
+    if (err == UC_ERR_OK && !s.stop_reason && s.time_limit.count() > 0 &&
+        std::chrono::steady_clock::now() - started >= s.time_limit) {
+      s.stop_reason = StopReason::Budget;  // Unicorn's timeout ended the run
+    }
+    break;
   }
   result.pc = pc();
   s.account_partial_block(result.pc);
@@ -259,18 +306,19 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     result.fault = s.fault;
     return result;
   }
+  if (err == UC_ERR_EXCEPTION && s.denied_prot_page) {
+    result.reason = StopReason::Fault;
+    result.fault = protection_fault_at(result.pc);
+    return result;
+  }
   if (err == UC_ERR_EXCEPTION && s.denied_page) {
     result.reason = StopReason::Fault;
     result.fault = probe_bus_fault(result.pc);
     return result;
   }
-  if (err == UC_ERR_FETCH_UNMAPPED) {  // a jump to the `until` page, which the fill hook lets through
+  if (err == UC_ERR_FETCH_UNMAPPED) {  // a refused fetch (see kNowhere)
     result.reason = StopReason::Fault;
-    Fault f = s.make_fault(FaultKind::BusFault, result.pc);
-    f.access = Access::Execute;
-    f.address = result.pc;
-    f.detail = "instruction fetch from unmapped memory";
-    result.fault = f;
+    result.fault = s.fetch_fault(result.pc);
     return result;
   }
   if (err == UC_ERR_OK) {

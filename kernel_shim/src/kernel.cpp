@@ -65,8 +65,9 @@ std::string hex(std::uint32_t v) {
 
 }  // namespace
 
-Kernel::Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink console)
-    : image_(image), engine_(profile), console_(std::move(console)) {
+Kernel::Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink console,
+               emu::EngineOptions options)
+    : image_(image), engine_(profile, options), console_(std::move(console)) {
   if (!arch_runs_on(image.arch, profile))
     throw std::invalid_argument(image.path + ": a " + std::string(bulkhead::to_string(image.arch)) +
                                 " image cannot run on " + std::string(emu::to_string(profile)));

@@ -6,6 +6,7 @@
 // exception, stops the engine, and run() rethrows it once uc_emu_start has returned.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,7 +32,7 @@ CpuProfile default_profile(Arch a);  // ArmV7M -> CortexM4, ArmV8M -> CortexM33,
 enum class StopReason : std::uint8_t {
   Syscall,    // SVC (Arm) or ECALL (RISC-V); PC is the instruction after it, trap_imm holds the SVC immediate
   Fault,      // `fault` holds the report; PC is the faulting instruction
-  Budget,     // the instruction budget of this run() is used up
+  Budget,     // the instruction budget (or the time limit) of this run() is used up
   Halted,     // the guest stopped by itself (WFI)
   HostError,  // Unicorn reported an error Bulkhead does not map to a guest event; see `error`
 };
@@ -53,6 +54,36 @@ class EngineError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How guest accesses are checked (docs/design.md, "The checked bus").
+enum class BusMode : std::uint8_t {
+  Unchecked,  // no protection unit: every mapped byte is RWX (raw Unicorn speed)
+  Checked,    // the protection unit decides each page at TLB fill; pages split by a rule edge are checked
+              // access by access, exactly
+  Naive,      // a hook on every access and every instruction asks the unit (a benchmark baseline only)
+};
+std::string_view to_string(BusMode m);
+
+struct EngineOptions {
+  BusMode bus = BusMode::Checked;
+  // Count instructions per translated block (a block hook: exact budgets and counts, ~1.6x slower). Off:
+  // run() cannot stop on an instruction budget; use set_time_limit() against hangs.
+  bool count_instructions = true;
+};
+
+// A saved CPU context (registers, privilege, pending state), for context switches. Move-only.
+class CpuContext {
+ public:
+  CpuContext();
+  ~CpuContext();
+  CpuContext(CpuContext&&) noexcept;
+  CpuContext& operator=(CpuContext&&) noexcept;
+  CpuContext(const CpuContext&) = delete;
+  CpuContext& operator=(const CpuContext&) = delete;
+
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
 struct MemoryRegion {
   std::uint32_t base = 0;
   std::uint32_t size = 0;
@@ -65,7 +96,7 @@ class Engine {
   // 1 KiB Arm M-profile page and its 4 KiB RV32 page).
   static constexpr std::uint32_t kMapGranule = 0x1000;
 
-  explicit Engine(CpuProfile profile);
+  explicit Engine(CpuProfile profile, EngineOptions options = {});
   ~Engine();
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
@@ -94,9 +125,27 @@ class Engine {
   std::uint32_t sp() const;
   void set_sp(std::uint32_t sp);
 
-  // Arm: enter unprivileged thread mode (CONTROL.nPRIV = 1). RISC-V: no effect until the checked bus models
-  // privilege (the hart is kept in M-mode; see docs/design.md).
+  // Arm: enter unprivileged thread mode (CONTROL.nPRIV = 1). RISC-V: the hart stays in M-mode (see
+  // docs/design.md) and the protection unit decides for U-mode; M-mode-only instructions fault as illegal.
   void drop_privilege();
+  // The privilege the protection unit decides for (set by drop_privilege; Privileged at start).
+  Privilege privilege() const;
+
+  // The protection unit consulted on guest accesses (Checked/Naive bus). Not owned: it must outlive every
+  // run(). nullptr: no protection (every mapped byte RWX). Changes to the unit's registers take effect at
+  // the next run() (its generation() is compared at every run start; the TLB is flushed on a change).
+  void set_protection_unit(const ProtectionUnit* unit);
+  const ProtectionUnit* protection_unit() const;
+  BusMode bus_mode() const;
+
+  // Context switch: save and restore the CPU state (not memory). A restore is followed by a TLB flush,
+  // so that no permission cached for one context survives into another.
+  CpuContext save_context() const;
+  void save_context(CpuContext& into) const;
+  void restore_context(const CpuContext& from);
+
+  // A wall-clock limit per run() (zero: none). Needed when instruction counting is off.
+  void set_time_limit(std::chrono::microseconds limit);
 
   // Runs from the current PC until a guest event or until `max_instructions` have completed. The budget is
   // counted per translated block: a run stops at the first block boundary where the count reaches it.
@@ -105,6 +154,7 @@ class Engine {
 
  private:
   Fault probe_bus_fault(std::uint32_t pc);
+  Fault protection_fault_at(std::uint32_t pc);
 
  public:
   struct Impl;  // public so that the hook trampolines (free functions) can name it

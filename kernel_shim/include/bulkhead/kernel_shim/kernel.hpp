@@ -41,7 +41,8 @@ class Kernel {
   // Maps and loads `image` into a new engine of `profile` (whose architecture must match the image's).
   // `image` is kept by reference for symbols and pointer checks: it must outlive the Kernel.
   // Throws std::invalid_argument for an image that cannot run on `profile`.
-  Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink console);
+  Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink console,
+         emu::EngineOptions options = {});
 
   // Source lines for fault reports (optional: without them reports name symbols only).
   void set_source_lines(std::optional<loader::SourceLines> lines) { lines_ = std::move(lines); }

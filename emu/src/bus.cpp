@@ -1,0 +1,527 @@
+// The checked bus: every guest fetch, load and store is decided by the protection unit (docs/design.md,
+// "The checked bus").
+//
+// - A page one rule decides (ProtectionUnit::uniform_perms) is granted at TLB fill with exactly those
+//   permissions and costs nothing afterwards. A denied access to it is refused at TLB fill, which Unicorn
+//   makes precise: PC at the instruction, registers and memory as before it (unicorn-facts).
+// - A page a rule edge splits is aliased to an MMIO window: every access to it calls alias_read/alias_write
+//   with its exact guest address and size, and the unit decides it. A code hook over all code (installed
+//   when the first split page appears) makes PC exact there; a denial stops the engine inside the access,
+//   before the instruction completes (pinned in tests/emu/unicorn_facts_test.cpp).
+// - Any denial is then replayed once, alone, with temporary memory hooks that see the instruction's own
+//   accesses in order (probe_protection_fault): the first denied beat is the fault.
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "bulkhead/core/log.hpp"
+#include "engine_impl.hpp"
+
+namespace bulkhead::emu {
+
+static_assert(std::endian::native == std::endian::little,
+              "the alias window copies guest words as host words");
+
+void HostFree::operator()(std::uint8_t* p) const noexcept {
+  std::free(p);
+}
+
+namespace {
+
+Access access_of(uc_mem_type t) {
+  switch (t) {
+    case UC_MEM_FETCH:
+    case UC_MEM_FETCH_UNMAPPED:
+    case UC_MEM_FETCH_PROT:
+      return Access::Execute;
+    case UC_MEM_WRITE:
+    case UC_MEM_WRITE_UNMAPPED:
+    case UC_MEM_WRITE_PROT:
+      return Access::Write;
+    default:
+      return Access::Read;
+  }
+}
+
+uc_prot uc_perms(Perms p) {
+  int out = UC_PROT_NONE;
+  if (has(p, Perms::R)) out |= UC_PROT_READ;
+  if (has(p, Perms::W)) out |= UC_PROT_WRITE;
+  if (has(p, Perms::X)) out |= UC_PROT_EXEC;
+  return static_cast<uc_prot>(out);
+}
+
+constexpr uc_prot kReadWrite = static_cast<uc_prot>(UC_PROT_READ | UC_PROT_WRITE);
+
+Engine::Impl* impl_of(void* user) {
+  return static_cast<Engine::Impl*>(user);
+}
+
+template <typename F, typename R>
+R guard(Engine::Impl* impl, F&& body, R on_error) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    if (!impl->hook_exception) impl->hook_exception = std::current_exception();
+    impl->stop(StopReason::HostError);
+    return on_error;
+  }
+}
+
+// ---- MMIO alias window: the split pages ----
+
+std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* user) {
+  Engine::Impl* s = impl_of(user);
+  return guard(
+      s,
+      [&]() -> std::uint64_t {
+        const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
+        const auto addr = s->alias_slots.at(slot) + static_cast<std::uint32_t>(offset % s->page_size);
+        if (!s->prot_probe && !s->trust_active) {
+          const Verdict v = s->unit->check(addr, size, Access::Read, s->privilege());
+          // Unicorn splits an unaligned MMIO load into two aligned loads of the same size, so this may be
+          // wider than the guest's access: an allowed superset is fine; a denial is settled by the probe.
+          // RISC-V: two loads in one instruction can only be such a split, and PMP decides the whole access
+          // by one entry (priv. spec 3.7.1), so that is settled by the probe as well.
+          const bool second_load = s->arch == Arch::Rv32 && s->loads_this_insn > 0;
+          ++s->loads_this_insn;
+          if (!v.allowed || second_load) {
+            s->settle_pc = s->cur_pc;
+            s->stop(StopReason::Fault);  // no fault yet: run() replays the instruction to decide
+            return 0;
+          }
+        }
+        std::uint64_t value = 0;
+        std::memcpy(&value, s->host_pointer(addr), size);
+        return value;
+      },
+      std::uint64_t{0});
+}
+
+void alias_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t value, void* user) {
+  Engine::Impl* s = impl_of(user);
+  guard(
+      s,
+      [&] {
+        const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
+        const auto addr = s->alias_slots.at(slot) + static_cast<std::uint32_t>(offset % s->page_size);
+        if (s->prot_probe) return 0;  // the probe never writes
+        if (!s->trust_active) {
+          // Unicorn splits an unaligned MMIO store into byte stores at their exact addresses.
+          const Verdict v = s->unit->check(addr, size, Access::Write, s->privilege());
+          if (!v.allowed) {
+            s->settle_pc = s->cur_pc;
+            s->stop(StopReason::Fault);
+            return 0;
+          }
+        }
+        s->pending_stores.push_back({addr, size, value});
+        return 0;
+      },
+      0);
+}
+
+// ---- Code hooks ----
+
+// Over all code once a split page exists: PC exact at every access, and every fetch from a split page
+// checked instruction by instruction (ARMv7-M ARM B3.5.1: each halfword of a 32-bit instruction is fetched
+// and checked; the instruction faults if any part is not executable).
+void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
+  Engine::Impl* s = impl_of(user);
+  guard(
+      s,
+      [&] {
+        const auto pc = static_cast<std::uint32_t>(address);
+        if (!s->pending_stores.empty()) s->commit_stores();  // the previous instruction completed
+        s->cur_pc = pc;
+        s->loads_this_insn = 0;
+        if (s->trust_armed && pc == s->trust_pc) {
+          s->trust_active = true;
+          s->trust_armed = false;
+        } else {
+          s->trust_active = false;
+        }
+        const std::uint32_t page = pc & ~(s->page_size - 1);
+        if (page != s->last_code_page) {
+          s->last_code_page = page;
+          s->last_code_page_split = s->fetch_split_pages.contains(page) ||
+                                    s->fetch_split_pages.contains((pc + size - 1) & ~(s->page_size - 1));
+        }
+        if (s->last_code_page_split && !s->prot_probe) {
+          const Verdict v = s->unit->check(pc, size, Access::Execute, s->privilege());
+          if (!v.allowed) s->record_fault(s->protection_fault(v, Access::Execute, pc, size, pc));
+        }
+        return 0;
+      },
+      0);
+}
+
+// RISC-V: an instruction only M-mode may execute, reached while the model is in U-mode (priv. spec 3.1.6.?:
+// CSR accesses above the current privilege, MRET/SRET, WFI and SFENCE.VMA raise illegal instruction).
+void system_insn_cb(uc_engine* uc, std::uint64_t address, std::uint32_t, void* user) {
+  Engine::Impl* s = impl_of(user);
+  guard(
+      s,
+      [&] {
+        if (s->priv != Privilege::Unprivileged) return 0;
+        std::uint32_t insn = 0;
+        uc_mem_read(uc, address, &insn, sizeof insn);
+        Fault f = s->make_fault(FaultKind::IllegalInstruction, static_cast<std::uint32_t>(address));
+        f.syndrome.mcause = mcause::IllegalInstruction;
+        f.syndrome.mtval = insn;
+        f.privilege = Privilege::Unprivileged;
+        f.detail = "M-mode instruction in U-mode";
+        s->record_fault(std::move(f));
+        return 0;
+      },
+      0);
+}
+
+bool is_m_mode_only(std::uint32_t w) {
+  if ((w & 0x7Fu) != 0x73u) return false;  // SYSTEM opcode
+  const std::uint32_t funct3 = (w >> 12) & 7u;
+  if (funct3 != 0 && funct3 != 4) return true;  // Zicsr: no CSR is accessible in U-mode here (mcounteren=0)
+  if (funct3 == 4) return false;
+  return w == 0x3020'0073u || w == 0x1020'0073u || w == 0x1050'0073u || (w & 0xFE00'7FFFu) == 0x1200'0073u;
+}
+
+// ---- The naive baseline: a hook on every access ----
+
+bool naive_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t, void* user) {
+  Engine::Impl* s = impl_of(user);
+  return guard(
+      s,
+      [&] {
+        const Access a = access_of(type);
+        const auto addr = static_cast<std::uint32_t>(address);
+        const Verdict v = s->unit->check(addr, static_cast<std::uint32_t>(size), a, s->privilege());
+        if (!v.allowed)
+          s->record_fault(s->protection_fault(v, a, addr, static_cast<std::uint32_t>(size), s->cur_pc));
+        return true;
+      },
+      false);
+}
+
+void naive_code_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
+  Engine::Impl* s = impl_of(user);
+  guard(
+      s,
+      [&] {
+        const auto pc = static_cast<std::uint32_t>(address);
+        s->cur_pc = pc;
+        const Verdict v = s->unit->check(pc, size, Access::Execute, s->privilege());
+        if (!v.allowed) s->record_fault(s->protection_fault(v, Access::Execute, pc, size, pc));
+        return 0;
+      },
+      0);
+}
+
+// ---- The probe's view of the instruction's own accesses ----
+
+bool probe_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t, void* user) {
+  Engine::Impl* s = impl_of(user);
+  return guard(
+      s,
+      [&] {
+        if (s->probe_fault) return true;
+        if (s->probe_skip > 0) {  // the aligned halves of an unaligned load Unicorn has split
+          --s->probe_skip;
+          return true;
+        }
+        const auto alias = static_cast<std::uint32_t>(address);
+        const std::uint32_t slot = (alias - kAliasBase) / s->page_size;
+        const std::uint32_t addr = s->alias_slots.at(slot) + (alias - kAliasBase) % s->page_size;
+        const auto n = static_cast<std::uint32_t>(size);
+        const Access a = access_of(type);
+        if (a == Access::Read && addr % n != 0) s->probe_skip = 2;
+        const Verdict v = s->unit->check(addr, n, a, s->privilege());
+        if (!v.allowed) {
+          s->probe_fault = s->protection_fault(v, a, addr, n, s->probe_pc);
+          uc_emu_stop(s->uc.get());
+        }
+        return true;
+      },
+      false);
+}
+
+}  // namespace
+
+void Engine::Impl::commit_stores() {
+  for (const auto& st : pending_stores) std::memcpy(host_pointer(st.address), &st.value, st.size);
+  pending_stores.clear();
+}
+
+Privilege Engine::Impl::privilege() const {
+  if (arch == Arch::Rv32) return priv;
+  // ARMv7-M ARM B1.4.4: thread mode with CONTROL.nPRIV = 1 is unprivileged; handler mode never is.
+  std::uint32_t control = 0;
+  std::uint32_t ipsr = 0;
+  uc_reg_read(uc.get(), UC_ARM_REG_CONTROL, &control);
+  uc_reg_read(uc.get(), UC_ARM_REG_IPSR, &ipsr);
+  return (control & 1u) && (ipsr & 0x1FFu) == 0 ? Privilege::Unprivileged : Privilege::Privileged;
+}
+
+void Engine::Impl::flush_tlb() {
+  uc_ctl_flush_tlb(uc.get());
+  page_perms.clear();
+  alias_slots.clear();
+  alias_of.clear();
+  fetch_split_pages.clear();
+  last_code_page = 1;
+}
+
+void Engine::Impl::sync_protection() {
+  if (!unit) return;
+  const std::uint64_t g = unit->generation();
+  if (g != unit_generation) {
+    flush_tlb();
+    unit_generation = g;
+  }
+}
+
+std::optional<Perms> Engine::Impl::perms_of_page(std::uint32_t page, Privilege p) {
+  const std::uint64_t key = std::uint64_t{page} << 1 | (p == Privilege::Privileged ? 1u : 0u);
+  if (auto it = page_perms.find(key); it != page_perms.end()) return it->second;
+  const auto perms = unit->uniform_perms({page, page_size}, p);
+  page_perms.emplace(key, perms);
+  return perms;
+}
+
+std::uint8_t* Engine::Impl::host_pointer(std::uint32_t address) {
+  for (auto& r : host_regions) {
+    if (address >= r.region.base && address - r.region.base < r.region.size)
+      return r.host.get() + (address - r.region.base);
+  }
+  throw EngineError("checked bus: no host memory at " + std::to_string(address));
+}
+
+std::uint32_t Engine::Impl::alias_slot(std::uint32_t page) {
+  if (auto it = alias_of.find(page); it != alias_of.end()) return it->second;
+  const auto slot = static_cast<std::uint32_t>(alias_slots.size());
+  if (std::uint64_t{slot + 1} * page_size > kAliasSize) {
+    // Out of alias slots: start afresh (a TLB flush drops every alias entry).
+    flush_tlb();
+    return alias_slot(page);
+  }
+  alias_slots.push_back(page);
+  alias_of.emplace(page, slot);
+  return slot;
+}
+
+Fault Engine::Impl::protection_fault(const Verdict& v, Access access, std::uint32_t address,
+                                     std::uint32_t size, std::uint32_t pc) const {
+  Fault f = make_fault(arch == Arch::Rv32 ? FaultKind::AccessFault : FaultKind::MemManage, pc);
+  f.access = access;
+  f.address = v.fault_address;
+  f.size = size;
+  f.privilege = privilege();
+  f.verdict = v;
+  f.syndrome = unit->syndrome(v, access, address);
+  f.detail = std::string(to_string(access)) + " denied by " + std::string(unit->name());
+  return f;
+}
+
+// Decides one TLB fill. Returns false to refuse it (a precise stop at the instruction).
+bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entry) {
+  const Access a = access_of(type);
+  entry->paddr = page;
+  const bool mapped = find_region(page) != nullptr;
+  if (a == Access::Execute && !prot_probe && !probing) {
+    if (!mapped || !may_fetch_from(page)) {
+      entry->paddr = kNowhere;  // see kNowhere: a precise FETCH_UNMAPPED if anything is fetched here
+      entry->perms = UC_PROT_EXEC;
+      return true;
+    }
+  }
+  if (!mapped) {
+    if (probing) {  // the bus-fault probe lets the access through to the UNMAPPED hook
+      entry->perms = UC_PROT_ALL;
+      return true;
+    }
+    if (denied_page || denied_prot_page) return false;  // the first denial stopped the run; keep its record
+    denied_page = page;
+    denied_access = a;
+    return false;
+  }
+  if (arch == Arch::Rv32 && a == Access::Execute && !scanned_pages.contains(page))
+    scan_system_instructions(page);
+  if (options.bus != BusMode::Checked || !unit) {
+    entry->perms = UC_PROT_ALL;
+    return true;
+  }
+  const Privilege p = privilege();
+  if (const auto perms = perms_of_page(page, p)) {
+    if (has(*perms, perm_for(a))) {
+      entry->perms = uc_perms(*perms);
+      return true;
+    }
+    if (prot_probe && a != Access::Execute) {  // let the probe see the instruction's accesses one by one
+      entry->paddr = kAliasBase + alias_slot(page) * page_size;
+      entry->perms = kReadWrite;
+      return true;
+    }
+    if (!denied_page && !denied_prot_page) {
+      denied_prot_page = page;
+      denied_access = a;
+    }
+    return false;
+  }
+  // A split page.
+  if (!exact_pc_hook) {
+    need_exact_pc_hook = true;  // refused now; run() installs the hook and resumes at this instruction
+    return false;
+  }
+  if (a == Access::Execute) {
+    fetch_split_pages.insert(page);
+    last_code_page = 1;
+    entry->perms = UC_PROT_EXEC;
+    return true;
+  }
+  entry->paddr = kAliasBase + alias_slot(page) * page_size;
+  entry->perms = kReadWrite;
+  return true;
+}
+
+// Whether fetches from `page` may be let through at TLB fill (all of it executable, or split: checked
+// instruction by instruction by the exact-PC code hook).
+bool Engine::Impl::may_fetch_from(std::uint32_t page) {
+  if (options.bus != BusMode::Checked || !unit) return true;
+  const auto perms = perms_of_page(page, privilege());
+  return !perms || has(*perms, Perms::X);
+}
+
+// A fetch Unicorn reported as FETCH_UNMAPPED at `pc`: from unmapped memory (a bus fault) or from memory the
+// unit does not let execute (MemManage IACCVIOL / instruction access fault). A 32-bit instruction may
+// straddle into the page that refused it; the fault still names the instruction (ARMv7-M ARM B3.5.1).
+Fault Engine::Impl::fetch_fault(std::uint32_t pc) {
+  std::uint32_t len = 2;
+  if (find_region(pc)) {
+    std::uint16_t hw = 0;
+    uc_mem_read(uc.get(), pc, &hw, sizeof hw);
+    len = insn_length(hw);
+  }
+  const std::uint32_t at = !find_region(pc) ? pc : !find_region(pc + len - 1) ? pc + 2 : 0;
+  if (at != 0 || !unit || options.bus != BusMode::Checked) {
+    Fault f = make_fault(FaultKind::BusFault, pc);
+    f.access = Access::Execute;
+    f.address = at != 0 ? at : pc;
+    f.size = len;
+    f.privilege = privilege();
+    f.detail = "instruction fetch from unmapped memory";
+    return f;
+  }
+  const Verdict v = unit->check(pc, len, Access::Execute, privilege());
+  return protection_fault(v, Access::Execute, pc, len, pc);
+}
+
+void Engine::Impl::install_alias_window() {
+  check_uc(uc_mmio_map(uc.get(), kAliasBase, kAliasSize, &alias_read, this, &alias_write, this),
+           "uc_mmio_map");
+}
+
+void Engine::Impl::install_exact_pc_hook() {
+  uc_hook h{};
+  check_uc(uc_hook_add(uc.get(), &h, UC_HOOK_CODE, reinterpret_cast<void*>(&exact_pc_cb), this, 1, 0),
+           "hook code");
+  add_hook(h);
+  exact_pc_hook = true;
+  // unicorn-facts: a hook added after code has run reaches only blocks translated afterwards.
+  // Drop the blocks translated so far (range by range: uc_ctl_flush_tb costs 15 ms to over a second).
+  for (const auto& r : regions)
+    check_uc(uc_ctl_remove_cache(uc.get(), r.base, std::uint64_t{r.base} + r.size), "uc_ctl_remove_cache");
+  bulkhead::log::get("emu")->debug("split page: exact-PC code hook installed");
+}
+
+void Engine::Impl::install_naive_hooks() {
+  uc_hook h{};
+  check_uc(uc_hook_add(uc.get(), &h, UC_HOOK_CODE, reinterpret_cast<void*>(&naive_code_cb), this, 1, 0),
+           "hook code");
+  add_hook(h);
+  check_uc(uc_hook_add(uc.get(), &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                       reinterpret_cast<void*>(&naive_mem_cb), this, 1, 0),
+           "hook mem");
+  add_hook(h);
+}
+
+void Engine::Impl::scan_system_instructions(std::uint32_t page) {
+  scanned_pages.insert(page);
+  const MemoryRegion* r = find_region(page);
+  if (!r) return;
+  const std::uint8_t* host = host_pointer(page);
+  for (std::uint32_t off = 0; off + 4 <= page_size; off += 2) {
+    std::uint32_t w = 0;
+    std::memcpy(&w, host + off, 4);
+    if (!is_m_mode_only(w)) continue;
+    const std::uint32_t at = page + off;
+    if (!system_hooked.insert(at).second) continue;
+    uc_hook h{};
+    check_uc(uc_hook_add(uc.get(), &h, UC_HOOK_CODE, reinterpret_cast<void*>(&system_insn_cb), this, at, at),
+             "hook system insn");
+    add_hook(h);
+  }
+}
+
+// Replays the instruction at `pc` once, alone, with every page it may be denied on aliased to the MMIO
+// window and memory hooks on that window: the hooks see the instruction's own accesses (before Unicorn
+// splits unaligned ones) and the first denied one is the fault. Nothing is written; the context is
+// restored. nullopt: no access of the instruction is denied.
+std::optional<Fault> Engine::Impl::probe_protection_fault(std::uint32_t pc) {
+  uc_context* ctx = nullptr;
+  if (uc_context_alloc(uc.get(), &ctx) != UC_ERR_OK || uc_context_save(uc.get(), ctx) != UC_ERR_OK) {
+    if (ctx) uc_context_free(ctx);
+    throw EngineError("checked bus: cannot save the CPU context to probe a denial");
+  }
+  std::uint16_t hw = 0;
+  uc_mem_read(uc.get(), pc, &hw, sizeof hw);
+  const std::uint32_t len = insn_length(hw);
+  uc_hook h{};
+  check_uc(uc_hook_add(uc.get(), &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                       reinterpret_cast<void*>(&probe_mem_cb), this, kAliasBase, kAliasBase + kAliasSize - 1),
+           "hook probe");
+  flush_tlb();
+  prot_probe = true;
+  probe_fault.reset();
+  probe_skip = 0;
+  probe_pc = pc;
+  const std::uint64_t saved_budget = run_budget;
+  run_budget = ~0ull;
+  const bool arm = arch != Arch::Rv32;
+  uc_emu_start(uc.get(), pc | (arm ? 1u : 0u), pc + len, 0, 0);
+  uc_context_restore(uc.get(), ctx);
+  uc_context_free(ctx);
+  uc_hook_del(uc.get(), h);
+  prot_probe = false;
+  run_budget = saved_budget;
+  pending_block_insns = 0;
+  stop_reason.reset();
+  fault.reset();
+  flush_tlb();
+  return std::exchange(probe_fault, std::nullopt);
+}
+
+// A TLB fill refused by the unit (a page one rule decides): PC is the instruction; find the exact access.
+Fault Engine::protection_fault_at(std::uint32_t pc) {
+  Impl& s = *impl_;
+  const std::uint32_t page = *s.denied_prot_page;
+  if (s.denied_access == Access::Execute) {
+    std::uint16_t hw = 0;
+    uc_mem_read(s.uc.get(), pc, &hw, sizeof hw);
+    const std::uint32_t len = s.insn_length(hw);
+    // ARMv7-M ARM B3.5.1 / RISC-V priv. 3.7.1: the whole instruction must be executable; the fault names
+    // the instruction (PC) even when only its second halfword lies in the denied page.
+    Verdict v = s.unit->check(pc, len, Access::Execute, s.privilege());
+    if (v.allowed) v = s.unit->check(page, 1, Access::Execute, s.privilege());
+    return s.protection_fault(v, Access::Execute, pc, len, pc);
+  }
+  if (auto f = s.probe_protection_fault(pc)) return *f;
+  // The replay found no denied access (it cannot happen for a page the unit denies as a whole); report the
+  // page so that nothing is lost.
+  const Verdict v = s.unit->check(page, 1, s.denied_access, s.privilege());
+  Fault f = s.protection_fault(v, s.denied_access, page, 1, pc);
+  f.detail += " (exact address unknown)";
+  return f;
+}
+
+}  // namespace bulkhead::emu
