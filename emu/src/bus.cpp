@@ -85,9 +85,9 @@ std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* 
           // wider than the guest's access: an allowed superset is fine; a denial is settled by the probe.
           // RISC-V: two loads in one instruction can only be such a split, and PMP decides the whole access
           // by one entry (priv. spec 3.7.1), so that is settled by the probe as well.
-          const bool second_load = s->arch == Arch::Rv32 && s->loads_this_insn > 0;
-          ++s->loads_this_insn;
-          if (!v.allowed || second_load) {
+          const bool second_access = s->arch == Arch::Rv32 && s->alias_accesses_this_insn > 0;
+          ++s->alias_accesses_this_insn;
+          if (!v.allowed || second_access) {
             s->settle_pc = s->cur_pc;
             s->stop(StopReason::Fault);  // no fault yet: run() replays the instruction to decide
             return 0;
@@ -109,9 +109,13 @@ void alias_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t 
         const auto addr = s->alias_slots.at(slot) + static_cast<std::uint32_t>(offset % s->page_size);
         if (s->prot_probe) return 0;  // the probe never writes
         if (!s->trust_active) {
-          // Unicorn splits an unaligned MMIO store into byte stores at their exact addresses.
+          // Unicorn splits an unaligned MMIO store into byte stores at their exact addresses: right for Arm,
+          // which checks every byte, but PMP decides the whole access by one entry (priv. spec 3.7.1), so
+          // on RISC-V a second store in one instruction is settled by the probe.
           const Verdict v = s->unit->check(addr, size, Access::Write, s->privilege());
-          if (!v.allowed) {
+          const bool second_access = s->arch == Arch::Rv32 && s->alias_accesses_this_insn > 0;
+          ++s->alias_accesses_this_insn;
+          if (!v.allowed || second_access) {
             s->settle_pc = s->cur_pc;
             s->stop(StopReason::Fault);
             return 0;
@@ -136,7 +140,7 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
         const auto pc = static_cast<std::uint32_t>(address);
         if (!s->pending_stores.empty()) s->commit_stores();  // the previous instruction completed
         s->cur_pc = pc;
-        s->loads_this_insn = 0;
+        s->alias_accesses_this_insn = 0;
         if (s->trust_armed && pc == s->trust_pc) {
           s->trust_active = true;
           s->trust_armed = false;
@@ -266,6 +270,7 @@ Privilege Engine::Impl::privilege() const {
 void Engine::Impl::flush_tlb() {
   uc_ctl_flush_tlb(uc.get());
   page_perms.clear();
+  crossing_alias.clear();
   alias_slots.clear();
   alias_of.clear();
   fetch_split_pages.clear();
@@ -351,15 +356,30 @@ bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entr
     entry->perms = UC_PROT_ALL;
     return true;
   }
+  if (prot_probe && a != Access::Execute) {
+    // The probe sees every data access of the instruction through the alias window, so that an access
+    // crossing from a page one rule decides into a split one is seen whole.
+    entry->paddr = kAliasBase + alias_slot(page) * page_size;
+    entry->perms = kReadWrite;
+    return true;
+  }
   const Privilege p = privilege();
   if (const auto perms = perms_of_page(page, p)) {
     if (has(*perms, perm_for(a))) {
+      if (alias_for_crossings(page, *perms, p)) {
+        if (a == Access::Execute) {  // code from here; its data accesses must still come to the alias
+          entry->perms = UC_PROT_EXEC;
+          return true;
+        }
+        if (!exact_pc_hook) {
+          need_exact_pc_hook = true;
+          return false;
+        }
+        entry->paddr = kAliasBase + alias_slot(page) * page_size;
+        entry->perms = kReadWrite;
+        return true;
+      }
       entry->perms = uc_perms(*perms);
-      return true;
-    }
-    if (prot_probe && a != Access::Execute) {  // let the probe see the instruction's accesses one by one
-      entry->paddr = kAliasBase + alias_slot(page) * page_size;
-      entry->perms = kReadWrite;
       return true;
     }
     if (!denied_page && !denied_prot_page) {
@@ -382,6 +402,31 @@ bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entr
   entry->paddr = kAliasBase + alias_slot(page) * page_size;
   entry->perms = kReadWrite;
   return true;
+}
+
+// Whether a page one rule decides must still go through the alias window because an unaligned access can
+// cross from it into a neighbour decided otherwise, and Unicorn would not let the engine see that access
+// whole:
+// - Arm checks every byte (ARMv7-M ARM B3.5.?), so only stores matter: Unicorn stores an unaligned MMIO
+//   access byte by byte, and a denied byte on a split neighbour cannot stop the bytes stored here. Aliased,
+//   they are held with the instruction's other stores.
+// - PMP decides a whole access by one entry (priv. spec 3.7.1, partial match fails), so any access crossing
+//   into a page decided by another rule must be seen whole.
+bool Engine::Impl::alias_for_crossings(std::uint32_t page, Perms perms, Privilege p) {
+  const std::uint64_t key = std::uint64_t{page} << 1 | (p == Privilege::Privileged ? 1u : 0u);
+  if (auto it = crossing_alias.find(key); it != crossing_alias.end()) return it->second;
+  bool alias = false;
+  for (const std::uint64_t n : {std::uint64_t{page} + page_size, std::uint64_t{page} - page_size}) {
+    if (n >= (1ull << 32) || !find_region(n)) continue;
+    if (arch == Arch::Rv32) {
+      const std::uint64_t lo = std::min<std::uint64_t>(n, page);
+      alias = alias || !unit->uniform_perms({lo, 2ull * page_size}, p);
+    } else {
+      alias = alias || (has(perms, Perms::W) && !perms_of_page(static_cast<std::uint32_t>(n), p));
+    }
+  }
+  crossing_alias.emplace(key, alias);
+  return alias;
 }
 
 // Whether fetches from `page` may be let through at TLB fill (all of it executable, or split: checked
@@ -427,6 +472,7 @@ void Engine::Impl::install_exact_pc_hook() {
            "hook code");
   add_hook(h);
   exact_pc_hook = true;
+  flush_tlb();  // pages filled before it may now need the alias window (alias_for_crossings)
   // unicorn-facts: a hook added after code has run reaches only blocks translated afterwards.
   // Drop the blocks translated so far (range by range: uc_ctl_flush_tb costs 15 ms to over a second).
   for (const auto& r : regions)

@@ -59,6 +59,7 @@ struct Engine::Impl {
   Privilege priv = Privilege::Privileged;
   // Per page and privilege: the unit's uniform permissions, or nullopt for a page a rule edge splits.
   std::unordered_map<std::uint64_t, std::optional<Perms>> page_perms;
+  std::unordered_map<std::uint64_t, bool> crossing_alias;  // see alias_for_crossings
   // Split pages currently aliased to the MMIO window: slot -> guest page.
   std::vector<std::uint32_t> alias_slots;
   std::unordered_map<std::uint32_t, std::uint32_t> alias_of;  // guest page -> slot
@@ -84,7 +85,7 @@ struct Engine::Impl {
   // An alias access the fast check could not settle (a denial, or a possibly split unaligned load): the
   // engine stopped inside it, before the instruction completed; run() probes the instruction at settle_pc.
   std::optional<std::uint32_t> settle_pc;
-  std::uint32_t loads_this_insn = 0;
+  std::uint32_t alias_accesses_this_insn = 0;
   // Stores to split pages are held until the instruction completes (the next code hook, or the end of the
   // run), so that a denied beat leaves nothing written: Unicorn splits an unaligned MMIO store into byte
   // stores, and a denial can come after some of them.
@@ -150,6 +151,7 @@ struct Engine::Impl {
   std::uint32_t alias_slot(std::uint32_t page);
   Fault fetch_fault(std::uint32_t pc);
   bool may_fetch_from(std::uint32_t page);
+  bool alias_for_crossings(std::uint32_t page, Perms perms, Privilege p);
   Fault protection_fault(const Verdict& v, Access access, std::uint32_t address, std::uint32_t size,
                          std::uint32_t pc) const;
   void install_exact_pc_hook();

@@ -407,3 +407,27 @@ TEST(CheckedBus, TimeLimitStopsAnEndlessLoopWithoutCounting) {
 
 }  // namespace
 }  // namespace bulkhead::emu::test
+
+namespace bulkhead::emu::test {
+namespace {
+// Found by the property test: an unaligned store from a page one region decides into a split page.
+TEST(CheckedBus, UnalignedStoreFromAUniformPageIntoASplitPageWritesNoByte) {
+  mpu::ArmMpuV7 mpu;
+  Engine e = make_engine(CpuProfile::CortexM4, thumb({0x6008, T_UDF0}));
+  e.map(kData + 0x1000, 0x1000, "data2");
+  mpu.set_region(0, 0, make_v7_rasr(12, 0b110, false));
+  mpu.set_region(3, 0x20001200, make_v7_rasr(7, 0b011, true));
+  mpu.set_region(4, 0x20000c00, make_v7_rasr(9, 0b011, true));
+  mpu.set_region(5, 0x20000800, make_v7_rasr(10, 0b011, false));
+  mpu.set_ctrl(mpu::ctrl::ENABLE);
+  e.set_protection_unit(&mpu);
+  e.drop_privilege();
+  e.set_reg(1, 0x20000ffd);
+  e.set_reg(0, 0x11223344);
+  RunResult r = e.run(50);
+  EXPECT_EQ(r.fault->kind, FaultKind::MemManage) << r.fault->detail;
+  EXPECT_EQ(e.read_u32(0x20000ffc), 0u);
+  EXPECT_EQ(e.read_u32(0x20001000), 0u);
+}
+}  // namespace
+}  // namespace bulkhead::emu::test
