@@ -78,23 +78,27 @@ std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* 
       s,
       [&]() -> std::uint64_t {
         const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
-        const auto addr = s->alias_slots.at(slot) + static_cast<std::uint32_t>(offset % s->page_size);
+        const auto addr = s->alias_slots[slot] + static_cast<std::uint32_t>(offset % s->page_size);
         if (!s->prot_probe && !s->trust_active) {
-          const Verdict v = s->unit->check(addr, size, Access::Read, s->privilege());
+          auto q = s->quick_check(s->slot_granules[slot], s->alias_slots[slot], addr, size, Access::Read);
+          if (q == Engine::Impl::Quick::Unknown)
+            q = s->unit->check(addr, size, Access::Read, s->run_priv).allowed ? Engine::Impl::Quick::Allow
+                                                                              : Engine::Impl::Quick::Deny;
+          const bool allowed = q == Engine::Impl::Quick::Allow;
           // Unicorn splits an unaligned MMIO load into two aligned loads of the same size, so this may be
           // wider than the guest's access: an allowed superset is fine; a denial is settled by the probe.
           // RISC-V: two loads in one instruction can only be such a split, and PMP decides the whole access
           // by one entry (priv. spec 3.7.1), so that is settled by the probe as well.
           const bool second_access = s->arch == Arch::Rv32 && s->alias_accesses_this_insn > 0;
           ++s->alias_accesses_this_insn;
-          if (!v.allowed || second_access) {
+          if (!allowed || second_access) {
             s->settle_pc = s->cur_pc;
             s->stop(StopReason::Fault);  // no fault yet: run() replays the instruction to decide
             return 0;
           }
         }
         std::uint64_t value = 0;
-        std::memcpy(&value, s->host_pointer(addr), size);
+        std::memcpy(&value, s->slot_host[slot] + (addr - s->alias_slots[slot]), size);
         return value;
       },
       std::uint64_t{0});
@@ -106,22 +110,26 @@ void alias_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t 
       s,
       [&] {
         const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
-        const auto addr = s->alias_slots.at(slot) + static_cast<std::uint32_t>(offset % s->page_size);
+        const auto addr = s->alias_slots[slot] + static_cast<std::uint32_t>(offset % s->page_size);
         if (s->prot_probe) return 0;  // the probe never writes
         if (!s->trust_active) {
           // Unicorn splits an unaligned MMIO store into byte stores at their exact addresses: right for Arm,
           // which checks every byte, but PMP decides the whole access by one entry (priv. spec 3.7.1), so
           // on RISC-V a second store in one instruction is settled by the probe.
-          const Verdict v = s->unit->check(addr, size, Access::Write, s->privilege());
+          auto q = s->quick_check(s->slot_granules[slot], s->alias_slots[slot], addr, size, Access::Write);
+          if (q == Engine::Impl::Quick::Unknown)
+            q = s->unit->check(addr, size, Access::Write, s->run_priv).allowed ? Engine::Impl::Quick::Allow
+                                                                               : Engine::Impl::Quick::Deny;
+          const bool allowed = q == Engine::Impl::Quick::Allow;
           const bool second_access = s->arch == Arch::Rv32 && s->alias_accesses_this_insn > 0;
           ++s->alias_accesses_this_insn;
-          if (!v.allowed || second_access) {
+          if (!allowed || second_access) {
             s->settle_pc = s->cur_pc;
             s->stop(StopReason::Fault);
             return 0;
           }
         }
-        s->pending_stores.push_back({addr, size, value});
+        s->pending_stores.push_back({s->slot_host[slot] + (addr - s->alias_slots[slot]), size, value});
         return 0;
       },
       0);
@@ -150,12 +158,22 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
         const std::uint32_t page = pc & ~(s->page_size - 1);
         if (page != s->last_code_page) {
           s->last_code_page = page;
+          s->last_x_granule = 1;
           s->last_code_page_split = s->fetch_split_pages.contains(page) ||
                                     s->fetch_split_pages.contains((pc + size - 1) & ~(s->page_size - 1));
         }
         if (s->last_code_page_split && !s->prot_probe) {
-          const Verdict v = s->unit->check(pc, size, Access::Execute, s->privilege());
-          if (!v.allowed) s->record_fault(s->protection_fault(v, Access::Execute, pc, size, pc));
+          // Most instructions lie in the granule the previous one was allowed from.
+          const std::uint32_t g = pc & ~(s->granule - 1);
+          const bool inside = pc + size <= g + s->granule;
+          if (!inside || g != s->last_x_granule) {
+            if (!s->allows(pc, size, Access::Execute)) {
+              const Verdict v = s->unit->check(pc, size, Access::Execute, s->run_priv);
+              s->record_fault(s->protection_fault(v, Access::Execute, pc, size, pc));
+            } else if (inside) {
+              s->last_x_granule = g;
+            }
+          }
         }
         return 0;
       },
@@ -200,9 +218,10 @@ bool naive_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
       [&] {
         const Access a = access_of(type);
         const auto addr = static_cast<std::uint32_t>(address);
-        const Verdict v = s->unit->check(addr, static_cast<std::uint32_t>(size), a, s->privilege());
-        if (!v.allowed)
-          s->record_fault(s->protection_fault(v, a, addr, static_cast<std::uint32_t>(size), s->cur_pc));
+        const auto n = static_cast<std::uint32_t>(size);
+        if (!s->allows(addr, n, a))
+          s->record_fault(
+              s->protection_fault(s->unit->check(addr, n, a, s->run_priv), a, addr, n, s->cur_pc));
         return true;
       },
       false);
@@ -215,8 +234,9 @@ void naive_code_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* 
       [&] {
         const auto pc = static_cast<std::uint32_t>(address);
         s->cur_pc = pc;
-        const Verdict v = s->unit->check(pc, size, Access::Execute, s->privilege());
-        if (!v.allowed) s->record_fault(s->protection_fault(v, Access::Execute, pc, size, pc));
+        if (!s->allows(pc, size, Access::Execute))
+          s->record_fault(s->protection_fault(s->unit->check(pc, size, Access::Execute, s->run_priv),
+                                              Access::Execute, pc, size, pc));
         return 0;
       },
       0);
@@ -253,7 +273,7 @@ bool probe_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
 }  // namespace
 
 void Engine::Impl::commit_stores() {
-  for (const auto& st : pending_stores) std::memcpy(host_pointer(st.address), &st.value, st.size);
+  for (const auto& st : pending_stores) std::memcpy(st.host, &st.value, st.size);
   pending_stores.clear();
 }
 
@@ -272,9 +292,13 @@ void Engine::Impl::flush_tlb() {
   page_perms.clear();
   crossing_alias.clear();
   alias_slots.clear();
+  slot_granules.clear();
+  slot_host.clear();
+  page_granules.clear();
   alias_of.clear();
   fetch_split_pages.clear();
   last_code_page = 1;
+  last_x_granule = 1;
 }
 
 void Engine::Impl::sync_protection() {
@@ -311,6 +335,8 @@ std::uint32_t Engine::Impl::alias_slot(std::uint32_t page) {
     return alias_slot(page);
   }
   alias_slots.push_back(page);
+  slot_granules.emplace_back(page_size / granule, kGranuleUnknown);
+  slot_host.push_back(host_pointer(page));
   alias_of.emplace(page, slot);
   return slot;
 }
@@ -402,6 +428,43 @@ bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entr
   entry->paddr = kAliasBase + alias_slot(page) * page_size;
   entry->perms = kReadWrite;
   return true;
+}
+
+// The fast path of every per-access check: the granule table answers without building a Verdict. Unknown
+// for what it cannot decide exactly (an access leaving the page; on RISC-V one spanning granules, which PMP
+// decides as a whole).
+Engine::Impl::Quick Engine::Impl::quick_check(std::vector<std::uint8_t>& table, std::uint32_t page,
+                                              std::uint32_t address, std::uint32_t size, Access access) {
+  const std::uint64_t end = std::uint64_t{address} + size;
+  if (address < page || end > std::uint64_t{page} + page_size || size == 0) return Quick::Unknown;
+  const std::uint32_t first = (address - page) / granule;
+  const std::uint32_t last = static_cast<std::uint32_t>(end - 1 - page) / granule;
+  if (arch == Arch::Rv32 && first != last) return Quick::Unknown;
+  const auto need = static_cast<std::uint8_t>(perm_for(access));
+  for (std::uint32_t i = first; i <= last; ++i) {
+    std::uint8_t& g = table[i];
+    if (g == kGranuleUnknown) {
+      const auto p = unit->uniform_perms({page + i * granule, granule}, run_priv);
+      g = p ? static_cast<std::uint8_t>(*p) : kGranuleMixed;
+    }
+    if (g == kGranuleMixed) return Quick::Unknown;
+    if ((g & need) != need) return Quick::Deny;  // ARMv7-M ARM B3.5: any denied byte denies the access
+  }
+  return Quick::Allow;
+}
+
+std::vector<std::uint8_t>& Engine::Impl::granules_of(std::uint32_t page) {
+  auto it = page_granules.find(page);
+  if (it == page_granules.end())
+    it = page_granules.emplace(page, std::vector<std::uint8_t>(page_size / granule, kGranuleUnknown)).first;
+  return it->second;
+}
+
+bool Engine::Impl::allows(std::uint32_t address, std::uint32_t size, Access access) {
+  const std::uint32_t page = address & ~(page_size - 1);
+  const Quick q = quick_check(granules_of(page), page, address, size, access);
+  if (q != Quick::Unknown) return q == Quick::Allow;
+  return unit->check(address, size, access, run_priv).allowed;
 }
 
 // Whether a page one rule decides must still go through the alias window because an unaligned access can

@@ -71,7 +71,11 @@ std::string_view to_string(StopReason r) {
 }
 
 Engine::Impl::Impl(CpuProfile p, EngineOptions o)
-    : profile(p), arch(arch_of(p)), options(o), page_size(arch == Arch::Rv32 ? 0x1000u : 0x400u) {
+    : profile(p),
+      arch(arch_of(p)),
+      options(o),
+      page_size(arch == Arch::Rv32 ? 0x1000u : 0x400u),
+      granule(arch == Arch::Rv32 ? 4u : 32u) {
   uc_engine* raw = nullptr;
   const bool is_arm = arch != Arch::Rv32;
   // unicorn-facts: UC_MODE_MCLASS always gives a Cortex-M33 and ignores the model; UC_MODE_THUMB plus

@@ -42,11 +42,15 @@ constexpr std::uint32_t kAliasSize = kReservedSize - 0x1000;
 // fetch fill Unicorn asks for the page before a block that starts a page and faults at translation.
 constexpr std::uint32_t kNowhere = kAliasBase + kAliasSize;
 
+constexpr std::uint8_t kGranuleUnknown = 0xFF;
+constexpr std::uint8_t kGranuleMixed = 0xFE;
+
 struct Engine::Impl {
   CpuProfile profile;
   Arch arch;
   EngineOptions options;
   std::uint32_t page_size;  // Unicorn's TLB page: 1 KiB Arm M-profile, 4 KiB RV32 (unicorn-facts)
+  std::uint32_t granule;    // the smallest range a rule decides: 32 B (PMSAv7/v8), 4 B (PMP)
   std::unique_ptr<uc_engine, UcClose> uc;
   std::vector<uc_hook> hooks;
   std::vector<MemoryRegion> regions;  // sorted by base
@@ -60,13 +64,21 @@ struct Engine::Impl {
   // Per page and privilege: the unit's uniform permissions, or nullopt for a page a rule edge splits.
   std::unordered_map<std::uint64_t, std::optional<Perms>> page_perms;
   std::unordered_map<std::uint64_t, bool> crossing_alias;  // see alias_for_crossings
-  // Split pages currently aliased to the MMIO window: slot -> guest page.
+  // Split pages currently aliased to the MMIO window: slot -> guest page, and its granule table.
   std::vector<std::uint32_t> alias_slots;
+  std::vector<std::vector<std::uint8_t>> slot_granules;
+  std::vector<std::uint8_t*> slot_host;  // host memory behind each aliased page
+  // Granule tables of pages checked access by access outside the alias window (fetch-split pages, the
+  // naive bus). A granule (32 B Arm, 4 B RISC-V) is the smallest unit a rule can decide; each entry is the
+  // unit's uniform Perms for it, kGranuleUnknown until asked, or kGranuleMixed.
+  std::unordered_map<std::uint32_t, std::vector<std::uint8_t>> page_granules;
+  Privilege run_priv = Privilege::Privileged;  // the privilege of the current run, for per-access checks
   std::unordered_map<std::uint32_t, std::uint32_t> alias_of;  // guest page -> slot
   // Split pages the engine grants fetches on; every instruction there is checked by the code hook.
   std::unordered_set<std::uint32_t> fetch_split_pages;
   std::uint32_t last_code_page = 1;  // a cache for the code hook (1: no page)
   bool last_code_page_split = false;
+  std::uint32_t last_x_granule = 1;  // the granule the last instruction on a split page was allowed from
   // A code hook over all code makes PC exact at every access; it is installed when the first split page
   // appears (docs/design.md).
   bool exact_pc_hook = false;
@@ -90,7 +102,7 @@ struct Engine::Impl {
   // run), so that a denied beat leaves nothing written: Unicorn splits an unaligned MMIO store into byte
   // stores, and a denial can come after some of them.
   struct PendingStore {
-    std::uint32_t address;
+    std::uint8_t* host;
     std::uint32_t size;
     std::uint64_t value;
   };
@@ -149,6 +161,11 @@ struct Engine::Impl {
   bool fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entry);
   std::uint8_t* host_pointer(std::uint32_t address);
   std::uint32_t alias_slot(std::uint32_t page);
+  enum class Quick : std::uint8_t { Allow, Deny, Unknown };
+  Quick quick_check(std::vector<std::uint8_t>& table, std::uint32_t page, std::uint32_t address,
+                    std::uint32_t size, Access access);
+  bool allows(std::uint32_t address, std::uint32_t size, Access access);  // exact, cheap when it can be
+  std::vector<std::uint8_t>& granules_of(std::uint32_t page);
   Fault fetch_fault(std::uint32_t pc);
   bool may_fetch_from(std::uint32_t page);
   bool alias_for_crossings(std::uint32_t page, Perms perms, Privilege p);

@@ -236,6 +236,7 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     return result;
   }
   s.sync_protection();
+  s.run_priv = s.privilege();
   const bool arm = s.arch != Arch::Rv32;
   const auto started = std::chrono::steady_clock::now();
   uc_err err = UC_ERR_OK;

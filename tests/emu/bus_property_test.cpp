@@ -151,7 +151,8 @@ TEST(CheckedBusProperty, EngineEnforcesExactlyThePmsav7Decisions) {
       const std::uint32_t size = 2u << size_field;
       const std::uint32_t base =
           kArea + std::uniform_int_distribution<std::uint32_t>(0, kAreaSize / size - 1)(rng) * size;
-      const std::uint32_t ap = std::uniform_int_distribution<std::uint32_t>(0, 7)(rng);
+      std::uint32_t ap = std::uniform_int_distribution<std::uint32_t>(0, 7)(rng);
+      if (ap == 0b100) ap = 0;  // reserved (the model warns on it); covered by tests/mpu
       const bool xn = std::uniform_int_distribution<int>(0, 1)(rng) != 0;
       const std::uint32_t srd = size >= 256 && std::uniform_int_distribution<int>(0, 2)(rng) == 0
                                     ? std::uniform_int_distribution<std::uint32_t>(0, 255)(rng)
