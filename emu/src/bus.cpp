@@ -180,8 +180,9 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
       0);
 }
 
-// RISC-V: an instruction only M-mode may execute, reached while the model is in U-mode (priv. spec 3.1.6.?:
-// CSR accesses above the current privilege, MRET/SRET, WFI and SFENCE.VMA raise illegal instruction).
+// RISC-V: an instruction only M-mode may execute, reached while the model is in U-mode (priv. spec 3.1.6.1
+// and the instruction definitions: CSR accesses above the current privilege, MRET/SRET, WFI and SFENCE.VMA
+// raise illegal instruction).
 void system_insn_cb(uc_engine* uc, std::uint64_t address, std::uint32_t, void* user) {
   Engine::Impl* s = impl_of(user);
   guard(
@@ -470,7 +471,8 @@ bool Engine::Impl::allows(std::uint32_t address, std::uint32_t size, Access acce
 // Whether a page one rule decides must still go through the alias window because an unaligned access can
 // cross from it into a neighbour decided otherwise, and Unicorn would not let the engine see that access
 // whole:
-// - Arm checks every byte (ARMv7-M ARM B3.5.?), so only stores matter: Unicorn stores an unaligned MMIO
+// - Arm checks every byte (ARMv7-M ARM B3.5: the MPU checks each byte), so only stores matter: Unicorn stores
+// an unaligned MMIO
 //   access byte by byte, and a denied byte on a split neighbour cannot stop the bytes stored here. Aliased,
 //   they are held with the instruction's other stores.
 // - PMP decides a whole access by one entry (priv. spec 3.7.1, partial match fails), so any access crossing

@@ -107,7 +107,7 @@ TEST(CheckedBus, DeniedLoadOnWholeDeniedPageIsPreciseAndLeavesDestination) {
 }
 
 TEST(CheckedBus, UnalignedStoreStraddlingTheRegionEdgeWritesNoByte) {
-  // ARMv7-M ARM B3.5.? : every byte of an access is checked; the access faults if any byte is denied.
+  // ARMv7-M ARM B3.5: every byte of an access is checked; the access faults if any byte is denied.
   ArmSystem s(thumb({t_str(0, 1), T_UDF0}));
   s.engine.set_reg(0, 0xAABB'CCDD);
   s.engine.set_reg(1, kData + 0xFE);  // two bytes inside the region, two outside
