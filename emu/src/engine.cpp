@@ -104,6 +104,8 @@ Engine::Impl::Impl(CpuProfile p, EngineOptions o)
 }
 
 Engine::Impl::~Impl() {
+  // Deleting hooks can make Unicorn ask for TLB fills; the unit may already be gone.
+  unit = nullptr;
   for (uc_hook h : hooks) uc_hook_del(uc.get(), h);
   hooks.clear();
   // uc (unique_ptr) closes the engine after this body.
