@@ -10,6 +10,7 @@ namespace bulkhead::cli {
 using Action = std::function<int()>;
 
 // Process exit statuses shared by the subcommands (docs/cli.md).
+constexpr int kExitInvalid = 1;        // `check`: the layout was read but breaks a rule (docs/layout.md)
 constexpr int kExitUsage = 2;          // bad command line or unusable input file
 constexpr int kExitBudget = 124;       // instruction budget exhausted (as timeout(1))
 constexpr int kExitIllegal = 132;      // undefined/illegal instruction (128 + SIGILL)
@@ -19,5 +20,6 @@ constexpr int kExitHalted = 137;       // the module stopped the CPU with nothin
 
 void add_run_command(CLI::App& app, Action& action);
 void add_decide_command(CLI::App& app, Action& action);
+void add_check_command(CLI::App& app, Action& action);
 
 }  // namespace bulkhead::cli

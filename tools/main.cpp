@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   bulkhead::cli::Action action;
   bulkhead::cli::add_run_command(app, action);
   bulkhead::cli::add_decide_command(app, action);
+  bulkhead::cli::add_check_command(app, action);
 
   try {
     app.parse(argc, argv);
