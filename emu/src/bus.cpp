@@ -59,22 +59,11 @@ Engine::Impl* impl_of(void* user) {
   return static_cast<Engine::Impl*>(user);
 }
 
-template <typename F, typename R>
-R guard(Engine::Impl* impl, F&& body, R on_error) noexcept {
-  try {
-    return body();
-  } catch (...) {
-    if (!impl->hook_exception) impl->hook_exception = std::current_exception();
-    impl->stop(StopReason::HostError);
-    return on_error;
-  }
-}
-
 // ---- MMIO alias window: the split pages ----
 
 std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* user) {
   Engine::Impl* s = impl_of(user);
-  return guard(
+  return guarded(
       s,
       [&]() -> std::uint64_t {
         const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
@@ -106,7 +95,7 @@ std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* 
 
 void alias_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t value, void* user) {
   Engine::Impl* s = impl_of(user);
-  guard(
+  guarded(
       s,
       [&] {
         const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
@@ -142,7 +131,7 @@ void alias_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t 
 // and checked; the instruction faults if any part is not executable).
 void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
   Engine::Impl* s = impl_of(user);
-  guard(
+  guarded(
       s,
       [&] {
         const auto pc = static_cast<std::uint32_t>(address);
@@ -185,7 +174,7 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
 // raise illegal instruction).
 void system_insn_cb(uc_engine* uc, std::uint64_t address, std::uint32_t, void* user) {
   Engine::Impl* s = impl_of(user);
-  guard(
+  guarded(
       s,
       [&] {
         if (s->priv != Privilege::Unprivileged) return 0;
@@ -214,7 +203,7 @@ bool is_m_mode_only(std::uint32_t w) {
 
 bool naive_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t, void* user) {
   Engine::Impl* s = impl_of(user);
-  return guard(
+  return guarded(
       s,
       [&] {
         const Access a = access_of(type);
@@ -230,7 +219,7 @@ bool naive_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
 
 void naive_code_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
   Engine::Impl* s = impl_of(user);
-  guard(
+  guarded(
       s,
       [&] {
         const auto pc = static_cast<std::uint32_t>(address);
@@ -247,7 +236,7 @@ void naive_code_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* 
 
 bool probe_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t, void* user) {
   Engine::Impl* s = impl_of(user);
-  return guard(
+  return guarded(
       s,
       [&] {
         if (s->probe_fault) return true;
@@ -459,6 +448,13 @@ std::vector<std::uint8_t>& Engine::Impl::granules_of(std::uint32_t page) {
   if (it == page_granules.end())
     it = page_granules.emplace(page, std::vector<std::uint8_t>(page_size / granule, kGranuleUnknown)).first;
   return it->second;
+}
+
+bool Engine::Impl::alias_allows(std::uint32_t slot, std::uint32_t address, std::uint32_t size,
+                                Access access) {
+  const Quick q = quick_check(slot_granules[slot], alias_slots[slot], address, size, access);
+  if (q != Quick::Unknown) return q == Quick::Allow;
+  return unit->check(address, size, access, run_priv).allowed;
 }
 
 bool Engine::Impl::allows(std::uint32_t address, std::uint32_t size, Access access) {

@@ -165,6 +165,7 @@ struct Engine::Impl {
   Quick quick_check(std::vector<std::uint8_t>& table, std::uint32_t page, std::uint32_t address,
                     std::uint32_t size, Access access);
   bool allows(std::uint32_t address, std::uint32_t size, Access access);  // exact, cheap when it can be
+  bool alias_allows(std::uint32_t slot, std::uint32_t address, std::uint32_t size, Access access);
   std::vector<std::uint8_t>& granules_of(std::uint32_t page);
   Fault fetch_fault(std::uint32_t pc);
   bool may_fetch_from(std::uint32_t page);
@@ -186,6 +187,19 @@ struct Engine::Impl {
 };
 
 void check_uc(uc_err err, const char* what);
+
+// Runs a hook body; an exception is recorded (run() rethrows it), the engine stopped, and `on_error`
+// returned, so that no exception crosses Unicorn.
+template <typename F, typename R>
+R guarded(Engine::Impl* impl, F&& body, R on_error) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    if (!impl->hook_exception) impl->hook_exception = std::current_exception();
+    impl->stop(StopReason::HostError);
+    return on_error;
+  }
+}
 
 inline int pc_reg_id(Arch arch) {
   return arch == Arch::Rv32 ? static_cast<int>(UC_RISCV_REG_PC) : static_cast<int>(UC_ARM_REG_PC);

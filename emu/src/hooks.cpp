@@ -13,17 +13,6 @@ namespace {
 // Unicorn ask a FETCH fill for the previous page on every stop).
 constexpr std::uint32_t kUntil = 0xFFFF'FFF0;
 
-template <typename F>
-auto guarded(Engine::Impl* impl, F&& body, decltype(body()) on_error) noexcept -> decltype(body()) {
-  try {
-    return body();
-  } catch (...) {
-    if (!impl->hook_exception) impl->hook_exception = std::current_exception();
-    impl->stop(StopReason::HostError);
-    return on_error;
-  }
-}
-
 void block_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
   auto* impl = static_cast<Engine::Impl*>(user);
   guarded(

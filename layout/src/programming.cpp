@@ -19,15 +19,7 @@ int UnitConfig::slots() const {
 }
 
 std::string_view target_name(Arch arch) {
-  switch (arch) {
-    case Arch::ArmV7M:
-      return "armv7m";
-    case Arch::ArmV8M:
-      return "armv8m";
-    case Arch::Rv32:
-      return "rv32";
-  }
-  return "?";
+  return to_string(arch);  // the layout's `arch` spellings are core's names
 }
 
 std::unique_ptr<ProtectionUnit> make_unit(const UnitConfig& config) {
