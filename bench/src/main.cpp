@@ -40,6 +40,9 @@ struct Options {
   fs::path qemu_dir = BULKHEAD_BENCH_QEMU_DIR;
   std::uint64_t switches = 20000;
   double slow_seconds = 20;  // a mode whose run takes longer is run in the first round only
+  // What to measure: raw realistic worst naive qemu switch (all by default; fewer for profiling one).
+  std::vector<std::string> modes = {"raw", "realistic", "worst", "naive", "qemu", "switch"};
+  bool wants(const std::string& m) const { return std::find(modes.begin(), modes.end(), m) != modes.end(); }
 };
 
 double median(std::vector<double> v) {
@@ -131,11 +134,12 @@ ProfileReport measure(CpuProfile profile, const Options& opt) {
        {.bus = BusMode::Naive, .count_instructions = false},
        realistic.get()},
   };
-  for (const auto& m : modes) rep.columns.push_back({m.key, m.description, {}, {}, {}, 0});
+  for (const auto& m : modes)
+    if (opt.wants(m.key)) rep.columns.push_back({m.key, m.description, {}, {}, {}, 0});
 
   std::optional<QemuCommand> qemu;
   fs::path qemu_images[3];  // realistic, worst, empty
-  if (opt.qemu) qemu = qemu_for(profile);
+  if (opt.qemu && opt.wants("qemu")) qemu = qemu_for(profile);
   if (qemu) {
     const std::string length = opt.quick ? "short" : "full";
     qemu_images[0] = opt.qemu_dir / ("bench_mix-qemu-" + name + "-realistic-" + length + ".elf");
@@ -153,6 +157,7 @@ ProfileReport measure(CpuProfile profile, const Options& opt) {
 
   for (int round = 0; round < opt.rounds; ++round) {
     for (const auto& m : modes) {
+      if (!opt.wants(m.key)) continue;
       Column& c = *find(rep, m.key);
       if (!c.error.empty()) continue;  // a mode that failed once is not retried
       if (!c.seconds.empty() && c.seconds.front() > opt.slow_seconds) continue;
@@ -196,6 +201,7 @@ ProfileReport measure(CpuProfile profile, const Options& opt) {
   const Module sa = load_module(opt.firmware_dir / ("bench_switch-" + name + ".elf"));
   const Module sb = load_module(opt.firmware_dir / ("bench_switch_b-" + name + ".elf"));
   for (int regions : {8, 16}) {
+    if (!opt.wants("switch")) break;
     SwitchRow row;
     row.regions = regions;
     try {
@@ -337,6 +343,8 @@ int main(int argc, char** argv) {
   app.add_option("--profiles", opt.profiles, "CPU profiles to measure")
       ->check(CLI::IsMember({"cortex-m4", "cortex-m33", "rv32imac"}));
   app.add_flag("!--no-qemu", opt.qemu, "Skip the QEMU column");
+  app.add_option("--modes", opt.modes, "Measure only these (e.g. --modes raw worst, to profile one mode)")
+      ->check(CLI::IsMember({"raw", "realistic", "worst", "naive", "qemu", "switch"}));
   app.add_option("--slow-seconds", opt.slow_seconds,
                  "A mode whose first run takes longer than this is not repeated in later rounds");
   app.add_option("--firmware-dir", opt.firmware_dir, "Where bench_mix-*.elf and bench_switch*-*.elf are");
