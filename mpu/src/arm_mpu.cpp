@@ -30,7 +30,7 @@ std::string_view default_map_area(std::uint32_t address) {
 }
 
 ArmMpu::ArmMpu(int region_count) : region_count_(region_count), log_(bulkhead::log::get("mpu")) {
-  set_region_edges({});
+  mark_edges_dirty();
 }
 
 bool ArmMpu::mpu_active() const {
@@ -73,7 +73,9 @@ void ArmMpu::write_rnr(std::uint32_t value) {
   rnr_ = region;
 }
 
-void ArmMpu::set_region_edges(std::vector<std::uint64_t> edges) {
+void ArmMpu::rebuild_edges() const {
+  std::vector<std::uint64_t> edges;
+  collect_region_edges(edges);
   // The default map changes every 512 MiB and at the end of the PPB (Table B3-1).
   for (std::uint64_t a = 0; a < kAddressSpaceEnd; a += 0x2000'0000) edges.push_back(a);
   edges.push_back(kPpbEnd);
@@ -81,6 +83,7 @@ void ArmMpu::set_region_edges(std::vector<std::uint64_t> edges) {
   edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
   while (!edges.empty() && edges.back() >= kAddressSpaceEnd) edges.pop_back();
   edges_ = std::move(edges);
+  edges_dirty_ = false;
 }
 
 ArmMpu::Decision ArmMpu::decide(std::uint32_t address, Privilege priv) const {
@@ -171,6 +174,7 @@ Verdict ArmMpu::check(std::uint32_t address, std::uint32_t size, Access access, 
 
 std::optional<Perms> ArmMpu::uniform_perms(AddressRange range, Privilege priv) const {
   if (range.empty() || range.end() > kAddressSpaceEnd) return std::nullopt;
+  if (edges_dirty_) rebuild_edges();
   const Decision first = decide(static_cast<std::uint32_t>(range.base), priv);
   // The decision is constant between consecutive edges, so one probe per edge inside the range suffices.
   for (auto it = std::upper_bound(edges_.begin(), edges_.end(), range.base);

@@ -184,7 +184,11 @@ void ArmMpuV7::redecode(int n, bool warn) {
   if (warn && !decoded_[n].note.empty()) {
     log().warn("MPU region {} (RBAR={} RASR={}): {}", n, hex32(rbar_[n]), hex32(rasr_[n]), decoded_[n].note);
   }
-  std::vector<std::uint64_t> edges;
+  mark_edges_dirty();
+  bump_generation();
+}
+
+void ArmMpuV7::collect_region_edges(std::vector<std::uint64_t>& edges) const {
   for (int i = 0; i < region_count_; ++i) {
     const Region& r = decoded_[i];
     if (!r.active) continue;
@@ -194,8 +198,6 @@ void ArmMpuV7::redecode(int n, bool warn) {
       for (std::uint64_t k = 1; k < 8; ++k) edges.push_back(r.base + k * (r.size / 8));
     }
   }
-  set_region_edges(std::move(edges));
-  bump_generation();
 }
 
 }  // namespace bulkhead::mpu

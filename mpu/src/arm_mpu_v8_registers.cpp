@@ -122,14 +122,16 @@ void ArmMpuV8::write_region(int n, std::uint32_t rbar, std::uint32_t rlar) {
   rbar_[n] = rbar;
   rlar_[n] = rlar;
   decoded_[n] = decode(n);
-  std::vector<std::uint64_t> edges;
+  mark_edges_dirty();
+  bump_generation();
+}
+
+void ArmMpuV8::collect_region_edges(std::vector<std::uint64_t>& edges) const {
   for (int i = 0; i < region_count_; ++i) {
     if (!decoded_[i].active) continue;
     edges.push_back(decoded_[i].base);
     edges.push_back(decoded_[i].end);
   }
-  set_region_edges(std::move(edges));
-  bump_generation();
 }
 
 ArmMpuV8::Region ArmMpuV8::decode(int n) const {

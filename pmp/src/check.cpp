@@ -51,6 +51,7 @@ Perms RiscvPmp::default_perms(Privilege priv) const {
 }
 
 Verdict RiscvPmp::check(std::uint32_t address, std::uint32_t size, Access access, Privilege priv) const {
+  ensure_decoded();
   const AccessBytes bytes = access_bytes(address, size == 0 ? 1 : size);
   const bool machine = priv == Privilege::Privileged;
   Verdict v;
@@ -92,6 +93,7 @@ Verdict RiscvPmp::check(std::uint32_t address, std::uint32_t size, Access access
 }
 
 std::optional<Perms> RiscvPmp::uniform_perms(AddressRange range, Privilege priv) const {
+  ensure_decoded();
   if (range.empty() || range.end() > address_space) return std::nullopt;
   const bool machine = priv == Privilege::Privileged;
   for (const PmpEntry& e : table_) {

@@ -50,7 +50,7 @@ bool RiscvPmp::write_csr(std::uint16_t csr, std::uint32_t value) {
     write_mseccfg(value);
   }
   // mseccfgh: Smepmp 1.0 Proposal 1 defines no field in the high half on RV32; writes are ignored.
-  rebuild();
+  stale_ = true;
   return true;
 }
 
@@ -149,7 +149,7 @@ void RiscvPmp::reset() {
   ++generation_;  // a reset always invalidates caches, even when the state was already the reset state
 }
 
-void RiscvPmp::rebuild() {
+void RiscvPmp::rebuild() const {
   std::vector<PmpEntry> next(options_.entries);
   for (unsigned i = 0; i < options_.entries; ++i) {
     PmpEntry& e = next[i];
@@ -167,6 +167,7 @@ void RiscvPmp::rebuild() {
   if (next != table_ || ((mseccfg_ ^ decoded_mseccfg_) & decision_bits) != 0) ++generation_;
   table_ = std::move(next);
   decoded_mseccfg_ = mseccfg_;
+  stale_ = false;
 }
 
 }  // namespace bulkhead::pmp

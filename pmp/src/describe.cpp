@@ -28,6 +28,7 @@ std::string describe(unsigned index, const PmpEntry& e) {
 }  // namespace
 
 std::vector<RegionInfo> RiscvPmp::regions() const {
+  ensure_decoded();
   std::vector<RegionInfo> rows;
   rows.reserve(table_.size());
   for (std::size_t i = 0; i < table_.size(); ++i) {

@@ -109,8 +109,11 @@ class ArmMpu : public ProtectionUnit {
   void write_ctrl(std::uint32_t value);
   // MPU_RNR write (B3.5.7): REGION >= DREGION is UNPREDICTABLE; the write is ignored with a warning.
   void write_rnr(std::uint32_t value);
-  // Records every address where the region table's decision may change; call after each decode.
-  void set_region_edges(std::vector<std::uint64_t> edges);
+  // Every address where the region table's decision may change (region bases/ends, subregion edges).
+  virtual void collect_region_edges(std::vector<std::uint64_t>& out) const = 0;
+  // Call after each decode: the edges are rebuilt once, on the next uniform_perms(), so that a kernel
+  // loading 16 regions register by register pays for one rebuild, not 32.
+  void mark_edges_dirty() { edges_dirty_ = true; }
   void bump_generation() { ++generation_; }
 
   spdlog::logger& log() const { return *log_; }
@@ -126,7 +129,9 @@ class ArmMpu : public ProtectionUnit {
 
   bool negative_priority_ = false;
   std::uint64_t generation_ = 0;
-  std::vector<std::uint64_t> edges_;  // sorted, includes 0 and the default map's area edges
+  void rebuild_edges() const;
+  mutable std::vector<std::uint64_t> edges_;  // sorted, includes 0 and the default map's area edges
+  mutable bool edges_dirty_ = true;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -64,6 +64,8 @@ class ArmMpuV7 final : public ArmMpu {
   };
 
   Decision lookup(std::uint32_t address, Privilege priv) const override;
+
+  void collect_region_edges(std::vector<std::uint64_t>& out) const override;
   std::string explain(const Decision& d, std::uint32_t address) const override;
 
   void write_rbar(std::uint32_t value);

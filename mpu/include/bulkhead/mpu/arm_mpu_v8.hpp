@@ -49,6 +49,8 @@ class ArmMpuV8 final : public ArmMpu {
   };
 
   Decision lookup(std::uint32_t address, Privilege priv) const override;
+
+  void collect_region_edges(std::vector<std::uint64_t>& out) const override;
   std::string explain(const Decision& d, std::uint32_t address) const override;
 
   // Region a register address targets (RNR, or RNR[7:2]:n for alias n), or -1 if it does not exist.

@@ -53,7 +53,10 @@ class RiscvPmp final : public ProtectionUnit {
   Verdict check(std::uint32_t address, std::uint32_t size, Access access, Privilege priv) const override;
   // nullopt also for an empty range or one reaching past 4 GiB.
   std::optional<Perms> uniform_perms(AddressRange range, Privilege priv) const override;
-  std::uint64_t generation() const override { return generation_; }
+  std::uint64_t generation() const override {
+    ensure_decoded();
+    return generation_;
+  }
   std::vector<RegionInfo> regions() const override;
   // mcause 1/5/7 for execute/read/write; mtval = `address`, the first byte of the access (priv. spec 3.1.16
   // allows the faulting address of a misaligned access to be that of the access itself).
@@ -73,7 +76,10 @@ class RiscvPmp final : public ProtectionUnit {
   void reset();
 
   const PmpOptions& options() const { return options_; }
-  std::span<const PmpEntry> table() const { return table_; }
+  std::span<const PmpEntry> table() const {
+    ensure_decoded();
+    return table_;
+  }
   std::uint32_t mseccfg() const { return mseccfg_; }
 
  private:
@@ -84,17 +90,23 @@ class RiscvPmp final : public ProtectionUnit {
   void write_pmpaddr(unsigned index, std::uint32_t value);
   void write_mseccfg(std::uint32_t value);
   std::uint32_t read_pmpaddr(unsigned index) const;
-  // Decodes the registers into table_; bumps generation_ when a decision may have changed.
-  void rebuild();
+  // Decodes the registers into table_; bumps generation_ when a decision may have changed. CSR writes only
+  // mark the table stale and the next query decodes once, so that a kernel loading 16 entries CSR by CSR
+  // pays for one decode, not 20.
+  void rebuild() const;
+  void ensure_decoded() const {
+    if (stale_) rebuild();
+  }
   Perms default_perms(Privilege priv) const;
 
   PmpOptions options_;
   std::array<std::uint8_t, 64> cfg_{};
   std::array<std::uint32_t, 64> pmpaddr_{};  // as written: the register keeps bits G-1..0 (priv. spec 3.7.1)
   std::uint32_t mseccfg_ = 0;
-  std::uint32_t decoded_mseccfg_ = 0;  // the mseccfg the table was decoded with
-  std::vector<PmpEntry> table_;
-  std::uint64_t generation_ = 0;
+  mutable std::uint32_t decoded_mseccfg_ = 0;  // the mseccfg the table was decoded with
+  mutable std::vector<PmpEntry> table_;
+  mutable std::uint64_t generation_ = 0;
+  mutable bool stale_ = true;
 };
 
 }  // namespace bulkhead::pmp
