@@ -15,6 +15,7 @@ struct RunArgs {
   std::string image;
   std::uint64_t max_instructions = 1'000'000'000;
   std::string cpu;
+  bool protect = true;
 };
 
 int exit_status(const kernel_shim::ModuleResult& r) {
@@ -48,6 +49,7 @@ int run(const RunArgs& args) {
 
   kernel_shim::Kernel kernel(image, profile, [](std::string_view text) { std::cout << text << std::flush; });
   kernel.set_source_lines(loader::SourceLines::open(args.image));
+  if (args.protect) kernel.protect_image();
   kernel_shim::ModuleResult result = kernel.run(args.max_instructions);
   std::cout.flush();
   if (result.outcome != kernel_shim::Outcome::Exited) std::cerr << "bulkhead: " << result.report << "\n";
@@ -64,6 +66,9 @@ void add_run_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--cpu", args->cpu, "CPU profile (default: from the ELF)")
       ->check(CLI::IsMember({"cortex-m4", "cortex-m33", "rv32imac"}));
+  cmd->add_flag("!--no-protection", args->protect,
+                "Run without the MPU/PMP (by default the module may touch only its own segments, with their "
+                "ELF permissions)");
   cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

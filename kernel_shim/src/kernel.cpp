@@ -7,6 +7,8 @@
 
 #include "bulkhead/core/log.hpp"
 #include "bulkhead/kernel_shim/abi.hpp"
+#include "bulkhead/layout/encode.hpp"
+#include "bulkhead/layout/programming.hpp"
 
 namespace bulkhead::kernel_shim {
 
@@ -83,6 +85,34 @@ Kernel::Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink 
   engine_.drop_privilege();
 }
 
+void Kernel::protect_image() {
+  layout::UnitConfig config;
+  config.arch = emu::arch_of(engine_.profile());
+  if (config.arch == Arch::Rv32) config.pmp.entries = 16;
+  const std::uint64_t g = layout::granule(config);
+  std::vector<layout::Grant> grants;
+  for (const auto& seg : image_.segments) {
+    if (seg.memsz == 0 || seg.perms == Perms::None) continue;
+    const std::uint64_t lo = seg.vaddr / g * g;
+    const std::uint64_t hi = (std::uint64_t{seg.vaddr} + seg.memsz + g - 1) / g * g;
+    Perms perms = seg.perms;
+    // Arm and PMP cannot grant execute without read; an executable segment is readable (literal pools).
+    if (has(perms, Perms::X)) perms = perms | Perms::R;
+    grants.push_back({{lo, hi - lo}, perms, layout::MemoryAttr::Normal});
+  }
+  std::vector<int> slots(static_cast<std::size_t>(config.slots()));
+  for (std::size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<int>(i);
+  const layout::EncodeResult enc = layout::encode(config, grants, slots);
+  if (!enc.encoding)
+    throw std::invalid_argument(image_.path + ": its segments cannot be protected on " +
+                                std::string(emu::to_string(engine_.profile())) + ": " + enc.failure.message);
+  unit_ = layout::make_unit(config);
+  layout::apply(enc.encoding->programming, *unit_);
+  engine_.set_protection_unit(unit_.get());
+  log::get("kernel")->debug("{}: protected with {} {} region(s)", image_.path, enc.encoding->programming.used,
+                            unit_->name());
+}
+
 ModuleResult Kernel::run(std::uint64_t max_instructions) {
   ModuleResult result;
   auto logger = log::get("kernel");
@@ -144,8 +174,20 @@ std::string Kernel::fault_report(const Fault& f) const {
       break;
   }
   s += " " + describe_pc(f.pc);
-  if ((f.kind == FaultKind::BusFault || f.kind == FaultKind::MemManage) && !f.detail.empty())
+  if (f.verdict && !f.verdict->detail.empty()) {
+    s += ": " + f.verdict->detail;  // the protection unit's explanation
+  } else if ((f.kind == FaultKind::BusFault || f.kind == FaultKind::MemManage) && !f.detail.empty()) {
     s += ": " + f.detail;
+  }
+  if (f.kind == FaultKind::MemManage) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " [MMFSR=0x%02x MMFAR=0x%08x]", f.syndrome.mmfsr, f.syndrome.mmfar);
+    s += buf;
+  } else if (f.kind == FaultKind::AccessFault) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " [mcause=%u mtval=0x%08x]", f.syndrome.mcause, f.syndrome.mtval);
+    s += buf;
+  }
   return s;
 }
 

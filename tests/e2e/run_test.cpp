@@ -79,6 +79,27 @@ TEST_P(EveryProfile, UnmappedStoreReportsBusFaultWithSymbolAndLine) {
   EXPECT_NE(o.err.find("trap_unmapped.c:6"), std::string::npos) << o.err;
 }
 
+// `bulkhead run` programs the MPU/PMP from the ELF's segments: a store into the module's own read-only
+// segment is a precise protection fault with the syndrome the hardware would leave.
+TEST_P(EveryProfile, StoreToOwnReadOnlySegmentIsAProtectionFault) {
+  Outcome o = bulkhead("run " + module("trap_readonly", GetParam()));
+  EXPECT_EQ(o.status, 139) << o.err;
+  EXPECT_EQ(o.out, "storing to read-only memory\n");
+  const bool rv = std::string(GetParam()) == "rv32imac";
+  EXPECT_NE(o.err.find(rv ? "AccessFault: write of 4 bytes at 0x" : "MemManage: write of 4 bytes at 0x"),
+            std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find(rv ? "mcause=7" : "MMFSR=0x82"), std::string::npos) << o.err;  // DACCVIOL|MMARVALID
+  EXPECT_NE(o.err.find("<poke+0x"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("trap_readonly.c:9"), std::string::npos) << o.err;
+}
+
+TEST_P(EveryProfile, WithoutProtectionTheSameStoreLands) {
+  Outcome o = bulkhead("run --no-protection " + module("trap_readonly", GetParam()));
+  EXPECT_EQ(o.status, 1) << o.err;  // returns table[0]
+  EXPECT_EQ(o.out, "storing to read-only memory\nnot reached\n");
+}
+
 TEST_P(EveryProfile, BadSyscallArgumentsComeBackAsErrorCodes) {
   Outcome o = bulkhead("run " + module("syscall_errors", GetParam()));
   EXPECT_NE(o.out.find("unknown=-1 bad_pointer=-2"), std::string::npos) << o.out;

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "bulkhead/core/fault.hpp"
+#include "bulkhead/core/protection_unit.hpp"
 #include "bulkhead/emu/engine.hpp"
 #include "bulkhead/loader/image.hpp"
 #include "bulkhead/loader/source_lines.hpp"
@@ -44,6 +46,13 @@ class Kernel {
   Kernel(const loader::Image& image, emu::CpuProfile profile, ConsoleSink console,
          emu::EngineOptions options = {});
 
+  // Isolation for a module run on its own: a protection unit for the profile (PMSAv7 / PMSAv8, 8 regions;
+  // PMP, 16 entries) that grants each PT_LOAD segment exactly its ELF permissions, rounded out to the unit's
+  // granule (32 B Arm, 4 B PMP), and nothing else to the unprivileged module. Compiled by the layout
+  // compiler. Throws std::invalid_argument when the segments cannot be encoded.
+  void protect_image();
+  const ProtectionUnit* protection_unit() const { return unit_.get(); }
+
   // Source lines for fault reports (optional: without them reports name symbols only).
   void set_source_lines(std::optional<loader::SourceLines> lines) { lines_ = std::move(lines); }
 
@@ -64,6 +73,7 @@ class Kernel {
   emu::Engine engine_;
   ConsoleSink console_;
   std::optional<loader::SourceLines> lines_;
+  std::unique_ptr<ProtectionUnit> unit_;
 };
 
 }  // namespace bulkhead::kernel_shim
