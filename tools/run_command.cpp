@@ -1,9 +1,13 @@
 // `bulkhead run MODULE.elf`: runs one module image and passes its exit code through.
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "bulkhead/emu/engine.hpp"
 #include "bulkhead/kernel_shim/kernel.hpp"
+#include "bulkhead/kernel_shim/system.hpp"
+#include "bulkhead/layout/check.hpp"
+#include "bulkhead/layout/layout.hpp"
 #include "bulkhead/loader/elf.hpp"
 #include "bulkhead/loader/source_lines.hpp"
 #include "commands.hpp"
@@ -16,6 +20,8 @@ struct RunArgs {
   std::uint64_t max_instructions = 1'000'000'000;
   std::string cpu;
   bool protect = true;
+  std::string elf_dir;
+  std::uint64_t slice = 10'000;
 };
 
 int exit_status(const kernel_shim::ModuleResult& r) {
@@ -42,7 +48,60 @@ int exit_status(const kernel_shim::ModuleResult& r) {
   return kExitUsage;
 }
 
+// Console output of a system, one line at a time, prefixed with the partition's name.
+class PrefixedConsole {
+ public:
+  void write(std::string_view partition, std::string_view text) {
+    std::string& pending = pending_[std::string(partition)];
+    pending += text;
+    std::size_t nl = 0;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      std::cout << "[" << partition << "] " << pending.substr(0, nl + 1);
+      pending.erase(0, nl + 1);
+    }
+    std::cout << std::flush;
+  }
+  void flush() {
+    for (auto& [name, pending] : pending_)
+      if (!pending.empty()) std::cout << "[" << name << "] " << pending << "\n";
+    pending_.clear();
+    std::cout << std::flush;
+  }
+
+ private:
+  std::map<std::string, std::string> pending_;
+};
+
+int run_layout(const RunArgs& args) {
+  layout::ParseOptions options;
+  if (!args.elf_dir.empty()) options.elf_dir = args.elf_dir;
+  const layout::CheckResult checked = layout::check_layout(layout::parse_layout_file(args.image, options));
+  if (!checked.ok()) {
+    for (const auto& d : checked.diagnostics)
+      if (d.severity == layout::Severity::Error) std::cerr << "bulkhead: " << d.message << "\n";
+    std::cerr << "bulkhead: " << args.image << ": the layout does not check (see bulkhead check)\n";
+    return kExitInvalid;
+  }
+  PrefixedConsole console;
+  kernel_shim::System system(checked,
+                             [&](std::string_view p, std::string_view text) { console.write(p, text); });
+  const auto results = system.run({.slice = args.slice, .max_instructions = args.max_instructions});
+  console.flush();
+  int status = 0;
+  for (const auto& r : results) {
+    std::cerr << "bulkhead: partition `" << r.name << "`: " << kernel_shim::to_string(r.result.outcome);
+    if (r.result.outcome == kernel_shim::Outcome::Exited) std::cerr << " with " << r.result.exit_code;
+    std::cerr << " after " << r.result.instructions << " instructions, " << r.result.syscalls << " syscalls, "
+              << r.scheduled << " turns";
+    if (!r.result.report.empty()) std::cerr << ": " << r.result.report;
+    std::cerr << "\n";
+    if (status == 0) status = exit_status(r.result);
+  }
+  return status;
+}
+
 int run(const RunArgs& args) {
+  if (args.image.size() > 5 && args.image.ends_with(".toml")) return run_layout(args);
   loader::Image image = loader::load_elf(args.image);
   emu::CpuProfile profile = emu::default_profile(image.arch);
   if (!args.cpu.empty()) profile = *emu::parse_profile(args.cpu);
@@ -60,12 +119,17 @@ int run(const RunArgs& args) {
 
 void add_run_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand("run", "Run a module ELF; exits with the module's exit code");
-  cmd->add_option("image", args->image, "Module ELF (Arm M-profile or RV32)")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Run a module ELF, or every partition of a layout (.toml); exits with the module's exit code");
+  cmd->add_option("image", args->image, "Module ELF (Arm M-profile or RV32), or a layout file (.toml)")
+      ->required();
   cmd->add_option("--max-instructions", args->max_instructions, "Stop after this many guest instructions")
       ->capture_default_str();
   cmd->add_option("--cpu", args->cpu, "CPU profile (default: from the ELF)")
       ->check(CLI::IsMember({"cortex-m4", "cortex-m33", "rv32imac"}));
+  cmd->add_option("--elf-dir", args->elf_dir, "With a layout: resolve relative module paths against DIR");
+  cmd->add_option("--slice", args->slice, "With a layout: guest instructions per scheduling turn")
+      ->capture_default_str();
   cmd->add_flag("!--no-protection", args->protect,
                 "Run without the MPU/PMP (by default the module may touch only its own segments, with their "
                 "ELF permissions)");

@@ -136,6 +136,14 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
       [&] {
         const auto pc = static_cast<std::uint32_t>(address);
         if (!s->pending_stores.empty()) s->commit_stores();  // the previous instruction completed
+        if (s->options.count_instructions && !s->prot_probe) {
+          // The budget, instruction by instruction: a stop here is before this instruction runs.
+          if (s->run_instructions >= s->run_budget) {
+            s->stop(StopReason::Budget);
+            return 0;
+          }
+          ++s->run_instructions;
+        }
         s->cur_pc = pc;
         s->alias_accesses_this_insn = 0;
         if (s->trust_armed && pc == s->trust_pc) {
@@ -389,6 +397,7 @@ bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entr
         }
         if (!exact_pc_hook) {
           need_exact_pc_hook = true;
+          need_exact_access = a;
           return false;
         }
         entry->paddr = kAliasBase + alias_slot(page) * page_size;
@@ -407,6 +416,7 @@ bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entr
   // A split page.
   if (!exact_pc_hook) {
     need_exact_pc_hook = true;  // refused now; run() installs the hook and resumes at this instruction
+    need_exact_access = a;
     return false;
   }
   if (a == Access::Execute) {

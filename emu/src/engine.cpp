@@ -101,6 +101,7 @@ Engine::Impl::Impl(CpuProfile p, EngineOptions o)
   check_uc(uc_ctl_tlb_mode(uc.get(), UC_TLB_VIRTUAL), "uc_ctl_tlb_mode");
   if (options.bus == BusMode::Checked) install_alias_window();
   install_hooks();
+  if (options.exact_pc && options.bus == BusMode::Checked) install_exact_pc_hook();
 }
 
 Engine::Impl::~Impl() {

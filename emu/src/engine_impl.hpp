@@ -83,6 +83,7 @@ struct Engine::Impl {
   // appears (docs/design.md).
   bool exact_pc_hook = false;
   bool need_exact_pc_hook = false;
+  Access need_exact_access = Access::Read;  // the access whose fill asked for it
   std::uint32_t cur_pc = 0;
   // A protection denial at TLB fill (uniform page) waiting for its exact address.
   std::optional<std::uint32_t> denied_prot_page;

@@ -18,6 +18,9 @@ void block_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user)
   guarded(
       impl,
       [&] {
+        // With the exact-PC code hook installed, that hook counts instruction by instruction (bus.cpp):
+        // a stop requested here would let Unicorn run one more instruction under a code hook.
+        if (impl->exact_pc_hook) return 0;
         // The previous block ran to its end (a block left early stops the run, which is accounted in run()).
         impl->run_instructions += impl->pending_block_insns;
         impl->pending_block_insns = 0;
@@ -229,6 +232,7 @@ RunResult Engine::run(std::uint64_t max_instructions) {
   const bool arm = s.arch != Arch::Rv32;
   const auto started = std::chrono::steady_clock::now();
   uc_err err = UC_ERR_OK;
+  bool uncounted = false;  // the interrupted instruction's count was already taken back
   // Stops that are the bus's own business (installing the exact-PC hook, settling an alias access) resume
   // here at the same instruction; everything else leaves the loop.
   for (;;) {
@@ -236,6 +240,7 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     s.denied_prot_page.reset();
     s.need_exact_pc_hook = false;
     s.settle_pc.reset();
+    uncounted = false;
     std::uint64_t timeout_us = 0;
     if (s.time_limit.count() > 0) {
       const auto used =
@@ -259,13 +264,22 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     else
       s.commit_stores();
     if (err == UC_ERR_EXCEPTION && s.need_exact_pc_hook && !s.stop_reason) {
-      s.account_partial_block(pc());
+      if (s.need_exact_access == Access::Execute) {
+        // Refused while translating the next block: the block whose count is pending ran to its end.
+        s.run_instructions += s.pending_block_insns;
+        s.pending_block_insns = 0;
+      } else {
+        s.account_partial_block(pc());  // refused inside the block: count up to the refused instruction
+      }
       s.install_exact_pc_hook();
       continue;
     }
     if (s.stop_reason == StopReason::Fault && !s.fault && s.settle_pc) {
       const std::uint32_t at = *s.settle_pc;
       s.account_partial_block(at);
+      // The code hook counted it when it started; it runs again (or faults) from the start.
+      if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0) --s.run_instructions;
+      uncounted = true;
       set_pc(at);
       s.stop_reason.reset();
       if (auto f = s.probe_protection_fault(at)) {
@@ -286,6 +300,11 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     break;
   }
   result.pc = pc();
+  // Counted by the code hook, the instruction a stop interrupted (a fault, a refused fill) was counted when
+  // it started but did not complete.
+  if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0 && !uncounted &&
+      (err == UC_ERR_EXCEPTION || err == UC_ERR_FETCH_UNMAPPED || s.stop_reason == StopReason::Fault))
+    --s.run_instructions;
   s.account_partial_block(result.pc);
   result.instructions = s.run_instructions;
   s.total_instructions += s.run_instructions;

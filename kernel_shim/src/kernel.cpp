@@ -9,6 +9,7 @@
 #include "bulkhead/kernel_shim/abi.hpp"
 #include "bulkhead/layout/encode.hpp"
 #include "bulkhead/layout/programming.hpp"
+#include "report.hpp"
 
 namespace bulkhead::kernel_shim {
 
@@ -151,14 +152,24 @@ ModuleResult Kernel::run(std::uint64_t max_instructions) {
 }
 
 std::string Kernel::describe_pc(std::uint32_t pc) const {
-  std::string s = "pc " + hex(pc);
-  if (auto sym = image_.symbolize(pc)) s += " <" + *sym + ">";
-  if (lines_)
-    if (auto line = lines_->lookup(pc)) s += " (" + *line + ")";
-  return s;
+  return kernel_shim::describe_pc(pc, image_, lines_);
 }
 
 std::string Kernel::fault_report(const Fault& f) const {
+  return kernel_shim::fault_report(f, image_, lines_);
+}
+
+std::string describe_pc(std::uint32_t pc, const loader::Image& image,
+                        const std::optional<loader::SourceLines>& lines) {
+  std::string s = "pc " + hex(pc);
+  if (auto sym = image.symbolize(pc)) s += " <" + *sym + ">";
+  if (lines)
+    if (auto line = lines->lookup(pc)) s += " (" + *line + ")";
+  return s;
+}
+
+std::string fault_report(const Fault& f, const loader::Image& image,
+                         const std::optional<loader::SourceLines>& lines) {
   std::string s = std::string(bulkhead::to_string(f.kind));
   switch (f.kind) {
     case FaultKind::BusFault:
@@ -173,7 +184,7 @@ std::string Kernel::fault_report(const Fault& f) const {
       s += " at";
       break;
   }
-  s += " " + describe_pc(f.pc);
+  s += " " + describe_pc(f.pc, image, lines);
   if (f.verdict && !f.verdict->detail.empty()) {
     s += ": " + f.verdict->detail;  // the protection unit's explanation
   } else if ((f.kind == FaultKind::BusFault || f.kind == FaultKind::MemManage) && !f.detail.empty()) {

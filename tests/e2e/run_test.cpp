@@ -111,6 +111,58 @@ TEST_P(EveryProfile, BudgetStopsTheRunWithStatus124) {
   EXPECT_NE(o.err.find("instruction budget of 5000 exhausted"), std::string::npos) << o.err;
 }
 
+// A layout runs all its partitions on one engine, each behind its own programming, round-robin.
+class EveryLayout : public ::testing::TestWithParam<const char*> {};
+
+std::string layout_args(const std::string& target) {
+  return std::string(BULKHEAD_SOURCE_DIR) + "/firmware_samples/layouts/" + target + ".toml --elf-dir " +
+         BULKHEAD_FIRMWARE_DIR;
+}
+
+TEST_P(EveryLayout, RunsEveryPartitionToItsExit) {
+  Outcome o = bulkhead("run " + layout_args(GetParam()));
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("[app] Hello from a Bulkhead module"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("[sensor] checksum 5c4cd6c5\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.err.find("partition `app`: exited with 0"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("partition `sensor`: exited with 0"), std::string::npos) << o.err;
+}
+
+// Time is counted in instructions, so a run is deterministic: the same command gives the same instruction
+// counts, and any slice gives the same output, even with tens of thousands of context switches. (Counts
+// across different slices match on RV32; on Arm, Unicorn's code hook skips IT-block instructions whose
+// condition fails, so a stop inside an IT block can move a count by one: docs/design.md.)
+TEST_P(EveryLayout, RunsAreDeterministicAndSlicesDoNotChangeTheOutput) {
+  auto counts = [](const std::string& err) {
+    std::string out;
+    for (std::size_t at = 0; (at = err.find("after ", at)) != std::string::npos; at += 6)
+      out += err.substr(at, err.find(" instructions", at) - at) + ";";
+    return out;
+  };
+  Outcome big = bulkhead("run --slice 1000000000 " + layout_args(GetParam()));
+  Outcome small = bulkhead("run --slice 40 " + layout_args(GetParam()));
+  Outcome again = bulkhead("run --slice 40 " + layout_args(GetParam()));
+  ASSERT_EQ(big.status, 0) << big.err;
+  ASSERT_EQ(small.status, 0) << small.err;
+  EXPECT_FALSE(counts(small.err).empty());
+  EXPECT_EQ(counts(small.err), counts(again.err)) << small.err << again.err;
+  EXPECT_EQ(small.out, again.out);
+  if (std::string(GetParam()) == "rv32") {
+    EXPECT_EQ(counts(big.err), counts(small.err)) << big.err << small.err;
+  }
+  // The same lines per partition (their interleaving may differ).
+  auto lines_of = [](const std::string& out, const std::string& prefix) {
+    std::string r;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(prefix, 0) == 0) r += line + "\n";
+    return r;
+  };
+  for (const char* p : {"[app] ", "[sensor] "}) EXPECT_EQ(lines_of(big.out, p), lines_of(small.out, p));
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout, ::testing::Values("armv7m", "armv8m", "rv32"));
+
 INSTANTIATE_TEST_SUITE_P(Profiles, EveryProfile, ::testing::Values("cortex-m4", "cortex-m33", "rv32imac"));
 
 TEST(Run, ArmUndefinedInstructionReportsUsageFault) {

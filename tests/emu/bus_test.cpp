@@ -431,3 +431,39 @@ TEST(CheckedBus, UnalignedStoreFromAUniformPageIntoASplitPageWritesNoByte) {
 }
 }  // namespace
 }  // namespace bulkhead::emu::test
+
+namespace bulkhead::emu::test {
+namespace {
+
+// With a split page the code hook counts instructions: budgets stop exactly, and stopping and resuming (with
+// context switches in between) never changes the count. Found by running a layout with small time slices.
+TEST(CheckedBus, InstructionCountIsExactAcrossBudgetStopsOnASplitPage) {
+  // movs r0,#0 ; loop: adds r0,#1 ; cmp r0,#100 ; bne loop ; udf  -> 1 + 3*100 instructions, then the UDF
+  const auto code = thumb({t_movs(0, 0), t_adds(0, 1), 0x2864, 0xD1FC, T_UDF0});
+  for (std::uint64_t budget : {1000ull, 7ull, 3ull, 1ull}) {
+    for (bool switch_context : {false, true}) {
+      mpu::ArmMpuV7 mpu;
+      mpu.set_region(0, kCode, make_v7_rasr(4, AP_RO, false));  // 32 bytes: the code page is split
+      mpu.set_ctrl(mpu::ctrl::ENABLE);
+      Engine e = make_engine(CpuProfile::CortexM4, code);
+      e.set_protection_unit(&mpu);
+      e.drop_privilege();
+      std::uint64_t total = 0;
+      RunResult r;
+      for (int runs = 0; runs < 10000; ++runs) {
+        if (switch_context) e.restore_context(e.save_context());
+        r = e.run(budget);
+        total += r.instructions;
+        if (r.reason != StopReason::Budget) break;
+        EXPECT_LE(r.instructions, budget);
+      }
+      ASSERT_EQ(r.reason, StopReason::Fault);
+      EXPECT_EQ(r.fault->kind, FaultKind::UsageFault);
+      EXPECT_EQ(total, 301u) << "budget " << budget;
+      EXPECT_EQ(e.reg(0), 100u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bulkhead::emu::test

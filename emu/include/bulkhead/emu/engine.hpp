@@ -68,6 +68,9 @@ struct EngineOptions {
   // Count instructions per translated block (a block hook: exact budgets and counts, ~1.6x slower). Off:
   // run() cannot stop on an instruction budget; use set_time_limit() against hangs.
   bool count_instructions = true;
+  // Install the exact-PC code hook from the start (it is otherwise installed when the first split page
+  // appears). Instruction counts then come from that hook alone, the same however a run is sliced.
+  bool exact_pc = false;
 };
 
 // A saved CPU context (registers, privilege, pending state), for context switches. Move-only.
