@@ -94,12 +94,15 @@ bool System::may_read(const Partition& p, std::uint32_t addr, std::uint32_t len)
   // The caller's own programming decides, byte by byte, at the caller's privilege: the kernel never reads
   // for a module what the module could not read itself (Hubris can_access, FreeRTOS-MPU
   // xPortIsAuthorizedToAccessBuffer).
-  for (std::uint64_t a = addr; a < std::uint64_t{addr} + len; ++a) {
-    if (a >= (1ull << 32)) return false;
-    const auto byte = static_cast<std::uint32_t>(a);
-    if (!p.unit->check(byte, 1, Access::Read, Privilege::Unprivileged).allowed) return false;
-    if (!engine_.is_mapped(byte)) return false;
-  }
+  const std::uint64_t end = std::uint64_t{addr} + len;
+  if (end > (1ull << 32)) return false;
+  if (len > 0 && !engine_.is_mapped(addr, len)) return false;
+  // A range one rule decides is answered at once; otherwise byte by byte (a rule edge inside the buffer).
+  if (len == 0) return true;
+  if (auto perms = p.unit->uniform_perms({addr, len}, Privilege::Unprivileged)) return has(*perms, Perms::R);
+  for (std::uint64_t a = addr; a < end; ++a)
+    if (!p.unit->check(static_cast<std::uint32_t>(a), 1, Access::Read, Privilege::Unprivileged).allowed)
+      return false;
   return true;
 }
 
