@@ -49,8 +49,8 @@ static inline int bench_layout(struct bench_rule* out, int worst, uint32_t flash
   uint32_t top = (uint32_t)(uintptr_t)__stack_top;
   out[n++] = (struct bench_rule){(top - BENCH_STACK_GUARD_DEPTH) & ~(BENCH_RED_ZONE - 1u), BENCH_RED_ZONE,
                                  BENCH_NONE};
-  out[n++] = (struct bench_rule){(top + BENCH_RED_ZONE - 1u) & ~(BENCH_RED_ZONE - 1u), BENCH_RED_ZONE,
-                                 BENCH_NONE};
+  out[n++] =
+      (struct bench_rule){(top + BENCH_RED_ZONE - 1u) & ~(BENCH_RED_ZONE - 1u), BENCH_RED_ZONE, BENCH_NONE};
   return n;
 }
 

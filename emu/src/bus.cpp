@@ -9,7 +9,7 @@
 //   when the first split page appears) makes PC exact there; a denial stops the engine inside the access,
 //   before the instruction completes (pinned in tests/emu/unicorn_facts_test.cpp).
 // - Any denial is then replayed once, alone, with temporary memory hooks that see the instruction's own
-//   accesses in order (probe_protection_fault): the first denied beat is the fault.
+//   accesses in order (probe_protection_fault in fault_probe.cpp): the first denied beat is the fault.
 #include <bit>
 #include <cstdlib>
 #include <cstring>
@@ -29,21 +29,6 @@ void HostFree::operator()(std::uint8_t* p) const noexcept {
 }
 
 namespace {
-
-Access access_of(uc_mem_type t) {
-  switch (t) {
-    case UC_MEM_FETCH:
-    case UC_MEM_FETCH_UNMAPPED:
-    case UC_MEM_FETCH_PROT:
-      return Access::Execute;
-    case UC_MEM_WRITE:
-    case UC_MEM_WRITE_UNMAPPED:
-    case UC_MEM_WRITE_PROT:
-      return Access::Write;
-    default:
-      return Access::Read;
-  }
-}
 
 uc_prot uc_perms(Perms p) {
   int out = UC_PROT_NONE;
@@ -238,34 +223,6 @@ void naive_code_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* 
         return 0;
       },
       0);
-}
-
-// ---- The probe's view of the instruction's own accesses ----
-
-bool probe_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t, void* user) {
-  Engine::Impl* s = impl_of(user);
-  return guarded(
-      s,
-      [&] {
-        if (s->probe_fault) return true;
-        if (s->probe_skip > 0) {  // the aligned halves of an unaligned load Unicorn has split
-          --s->probe_skip;
-          return true;
-        }
-        const auto alias = static_cast<std::uint32_t>(address);
-        const std::uint32_t slot = (alias - kAliasBase) / s->page_size;
-        const std::uint32_t addr = s->alias_slots.at(slot) + (alias - kAliasBase) % s->page_size;
-        const auto n = static_cast<std::uint32_t>(size);
-        const Access a = access_of(type);
-        if (a == Access::Read && addr % n != 0) s->probe_skip = 2;
-        const Verdict v = s->unit->check(addr, n, a, s->privilege());
-        if (!v.allowed) {
-          s->probe_fault = s->protection_fault(v, a, addr, n, s->probe_pc);
-          uc_emu_stop(s->uc.get());
-        }
-        return true;
-      },
-      false);
 }
 
 }  // namespace
@@ -508,30 +465,6 @@ bool Engine::Impl::may_fetch_from(std::uint32_t page) {
   return !perms || has(*perms, Perms::X);
 }
 
-// A fetch Unicorn reported as FETCH_UNMAPPED at `pc`: from unmapped memory (a bus fault) or from memory the
-// unit does not let execute (MemManage IACCVIOL / instruction access fault). A 32-bit instruction may
-// straddle into the page that refused it; the fault still names the instruction (ARMv7-M ARM B3.5.1).
-Fault Engine::Impl::fetch_fault(std::uint32_t pc) {
-  std::uint32_t len = 2;
-  if (find_region(pc)) {
-    std::uint16_t hw = 0;
-    uc_mem_read(uc.get(), pc, &hw, sizeof hw);
-    len = insn_length(hw);
-  }
-  const std::uint32_t at = !find_region(pc) ? pc : !find_region(pc + len - 1) ? pc + 2 : 0;
-  if (at != 0 || !unit || options.bus != BusMode::Checked) {
-    Fault f = make_fault(FaultKind::BusFault, pc);
-    f.access = Access::Execute;
-    f.address = at != 0 ? at : pc;
-    f.size = len;
-    f.privilege = privilege();
-    f.detail = "instruction fetch from unmapped memory";
-    return f;
-  }
-  const Verdict v = unit->check(pc, len, Access::Execute, privilege());
-  return protection_fault(v, Access::Execute, pc, len, pc);
-}
-
 void Engine::Impl::install_alias_window() {
   check_uc(uc_mmio_map(uc.get(), kAliasBase, kAliasSize, &alias_read, this, &alias_write, this),
            "uc_mmio_map");
@@ -578,67 +511,6 @@ void Engine::Impl::scan_system_instructions(std::uint32_t page) {
              "hook system insn");
     add_hook(h);
   }
-}
-
-// Replays the instruction at `pc` once, alone, with every page it may be denied on aliased to the MMIO
-// window and memory hooks on that window: the hooks see the instruction's own accesses (before Unicorn
-// splits unaligned ones) and the first denied one is the fault. Nothing is written; the context is
-// restored. nullopt: no access of the instruction is denied.
-std::optional<Fault> Engine::Impl::probe_protection_fault(std::uint32_t pc) {
-  uc_context* ctx = nullptr;
-  if (uc_context_alloc(uc.get(), &ctx) != UC_ERR_OK || uc_context_save(uc.get(), ctx) != UC_ERR_OK) {
-    if (ctx) uc_context_free(ctx);
-    throw EngineError("checked bus: cannot save the CPU context to probe a denial");
-  }
-  std::uint16_t hw = 0;
-  uc_mem_read(uc.get(), pc, &hw, sizeof hw);
-  const std::uint32_t len = insn_length(hw);
-  uc_hook h{};
-  check_uc(uc_hook_add(uc.get(), &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-                       reinterpret_cast<void*>(&probe_mem_cb), this, kAliasBase, kAliasBase + kAliasSize - 1),
-           "hook probe");
-  flush_tlb();
-  prot_probe = true;
-  probe_fault.reset();
-  probe_skip = 0;
-  probe_pc = pc;
-  const std::uint64_t saved_budget = run_budget;
-  run_budget = ~0ull;
-  const bool arm = arch != Arch::Rv32;
-  uc_emu_start(uc.get(), pc | (arm ? 1u : 0u), pc + len, 0, 0);
-  uc_context_restore(uc.get(), ctx);
-  uc_context_free(ctx);
-  uc_hook_del(uc.get(), h);
-  prot_probe = false;
-  run_budget = saved_budget;
-  pending_block_insns = 0;
-  stop_reason.reset();
-  fault.reset();
-  flush_tlb();
-  return std::exchange(probe_fault, std::nullopt);
-}
-
-// A TLB fill refused by the unit (a page one rule decides): PC is the instruction; find the exact access.
-Fault Engine::protection_fault_at(std::uint32_t pc) {
-  Impl& s = *impl_;
-  const std::uint32_t page = *s.denied_prot_page;
-  if (s.denied_access == Access::Execute) {
-    std::uint16_t hw = 0;
-    uc_mem_read(s.uc.get(), pc, &hw, sizeof hw);
-    const std::uint32_t len = s.insn_length(hw);
-    // ARMv7-M ARM B3.5.1 / RISC-V priv. 3.7.1: the whole instruction must be executable; the fault names
-    // the instruction (PC) even when only its second halfword lies in the denied page.
-    Verdict v = s.unit->check(pc, len, Access::Execute, s.privilege());
-    if (v.allowed) v = s.unit->check(page, 1, Access::Execute, s.privilege());
-    return s.protection_fault(v, Access::Execute, pc, len, pc);
-  }
-  if (auto f = s.probe_protection_fault(pc)) return *f;
-  // The replay found no denied access (it cannot happen for a page the unit denies as a whole); report the
-  // page so that nothing is lost.
-  const Verdict v = s.unit->check(page, 1, s.denied_access, s.privilege());
-  Fault f = s.protection_fault(v, s.denied_access, page, 1, pc);
-  f.detail += " (exact address unknown)";
-  return f;
 }
 
 }  // namespace bulkhead::emu

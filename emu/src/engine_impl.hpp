@@ -177,6 +177,9 @@ struct Engine::Impl {
   void install_naive_hooks();
   void scan_system_instructions(std::uint32_t page);
   std::optional<Fault> probe_protection_fault(std::uint32_t pc);
+  // Runs the instruction at `pc` once, alone, and puts the CPU context back (fault_probe.cpp). False when
+  // the context cannot be saved.
+  bool replay_alone(std::uint32_t pc);
   void add_hook(uc_hook h) { hooks.push_back(h); }
   std::uint32_t count_block(std::uint64_t address, std::uint32_t size);
   std::uint32_t insn_length(std::uint16_t first_halfword) const;
@@ -199,6 +202,21 @@ R guarded(Engine::Impl* impl, F&& body, R on_error) noexcept {
     if (!impl->hook_exception) impl->hook_exception = std::current_exception();
     impl->stop(StopReason::HostError);
     return on_error;
+  }
+}
+
+inline Access access_of(uc_mem_type t) {
+  switch (t) {
+    case UC_MEM_FETCH:
+    case UC_MEM_FETCH_UNMAPPED:
+    case UC_MEM_FETCH_PROT:
+      return Access::Execute;
+    case UC_MEM_WRITE:
+    case UC_MEM_WRITE_UNMAPPED:
+    case UC_MEM_WRITE_PROT:
+      return Access::Write;
+    default:
+      return Access::Read;
   }
 }
 

@@ -155,9 +155,7 @@ bool unmapped_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size, 
     impl->probe_hit = true;
     impl->probe_address = static_cast<std::uint32_t>(address);
     impl->probe_size = static_cast<std::uint32_t>(size);
-    impl->probe_access = type == UC_MEM_FETCH_UNMAPPED   ? Access::Execute
-                         : type == UC_MEM_WRITE_UNMAPPED ? Access::Write
-                                                         : Access::Read;
+    impl->probe_access = access_of(type);
   }
   return false;
 }
