@@ -16,7 +16,8 @@ constexpr int kExitBudget = 124;       // instruction budget exhausted (as timeo
 constexpr int kExitIllegal = 132;      // undefined/illegal instruction (128 + SIGILL)
 constexpr int kExitTrap = 133;         // breakpoint or a trap the kernel does not serve (128 + SIGTRAP)
 constexpr int kExitMemoryFault = 139;  // MemManage, bus or access fault (128 + SIGSEGV)
-constexpr int kExitHalted = 137;       // the module stopped the CPU with nothing to wake it
+constexpr int kExitHalted = 137;       // the module stopped the CPU, or blocked, with nothing to wake it
+constexpr int kExitStopped = 134;      // a partition's `halt` fault policy stopped the system (128 + SIGABRT)
 
 void add_run_command(CLI::App& app, Action& action);
 void add_decide_command(CLI::App& app, Action& action);

@@ -33,7 +33,10 @@ int exit_status(const kernel_shim::ModuleResult& r) {
     case kernel_shim::Outcome::UnknownTrap:
       return kExitTrap;
     case kernel_shim::Outcome::Halted:
+    case kernel_shim::Outcome::Deadlocked:
       return kExitHalted;
+    case kernel_shim::Outcome::Stopped:
+      return kExitStopped;
     case kernel_shim::Outcome::Faulted:
       switch (r.fault->kind) {
         case FaultKind::UsageFault:
@@ -85,7 +88,10 @@ int run_layout(const RunArgs& args) {
   PrefixedConsole console;
   kernel_shim::System system(checked,
                              [&](std::string_view p, std::string_view text) { console.write(p, text); });
-  const auto results = system.run({.slice = args.slice, .max_instructions = args.max_instructions});
+  kernel_shim::SystemOptions options_run;
+  options_run.slice = args.slice;
+  options_run.max_instructions = args.max_instructions;
+  const auto results = system.run(options_run);
   console.flush();
   int status = 0;
   for (const auto& r : results) {

@@ -25,6 +25,10 @@ std::string_view to_string(Outcome o) {
       return "instruction budget exhausted";
     case Outcome::Halted:
       return "halted";
+    case Outcome::Stopped:
+      return "stopped by the system halt";
+    case Outcome::Deadlocked:
+      return "deadlocked";
   }
   return "?";
 }

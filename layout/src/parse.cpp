@@ -65,6 +65,29 @@ std::optional<Perms> parse_access(std::string_view text) {
   return p;
 }
 
+std::string_view to_string(FaultAction a) {
+  switch (a) {
+    case FaultAction::Kill:
+      return "kill";
+    case FaultAction::Restart:
+      return "restart";
+    case FaultAction::Halt:
+      return "halt";
+    case FaultAction::Notify:
+      return "notify";
+    case FaultAction::Audit:
+      return "audit";
+  }
+  return "?";
+}
+
+std::optional<FaultAction> parse_fault_action(std::string_view text) {
+  for (FaultAction a :
+       {FaultAction::Kill, FaultAction::Restart, FaultAction::Halt, FaultAction::Notify, FaultAction::Audit})
+    if (to_string(a) == text) return a;
+  return std::nullopt;
+}
+
 namespace {
 
 constexpr std::uint64_t kSpaceEnd = std::uint64_t{1} << 32;
@@ -380,7 +403,7 @@ Region parse_region(const Reader& r, const toml::table& t, const std::string& pa
 
 Partition parse_partition(const Reader& r, const toml::table& t, const std::filesystem::path& elf_base) {
   const std::string what = "[[partition]]";
-  r.check_keys(t, what, {"name", "elf", "region", "share"});
+  r.check_keys(t, what, {"name", "elf", "region", "share", "fault", "max_restarts", "supervisor"});
   Partition p;
   p.pos = r.pos(t);
   p.name = r.name(t, what);
@@ -410,6 +433,28 @@ Partition parse_partition(const Reader& r, const toml::table& t, const std::file
              sw + ": `access` must be \"r\" or \"rw\", got \"" + to_string(share.access) + "\"");
     }
     p.shares.push_back(std::move(share));
+  }
+  if (const toml::node* f = t.get("fault")) {
+    p.fault.pos = r.pos(*f);
+    const std::string text = r.string(t, "fault", named);
+    const auto action = parse_fault_action(text);
+    if (!action)
+      r.fail(*f, named + ": `fault` must be one of kill, restart, halt, notify, audit; got \"" + text + "\"");
+    p.fault.action = *action;
+  }
+  if (const toml::node* n = t.get("max_restarts")) {
+    if (p.fault.action != FaultAction::Restart)
+      r.fail(*n, named + ": `max_restarts` needs fault = \"restart\"");
+    const auto* i = n->as_integer();
+    if (i == nullptr || i->get() < 0 || i->get() > 1'000'000)
+      r.fail(*n, named + ": `max_restarts` must be an integer from 0 to 1000000");
+    p.fault.max_restarts = static_cast<std::uint32_t>(i->get());
+  }
+  if (const toml::node* n = t.get("supervisor")) {
+    if (p.fault.action != FaultAction::Notify) r.fail(*n, named + ": `supervisor` needs fault = \"notify\"");
+    p.fault.supervisor = r.string(t, "supervisor", named);
+  } else if (p.fault.action == FaultAction::Notify) {
+    r.fail(p.fault.pos, named + ": fault = \"notify\" needs a `supervisor` partition");
   }
   return p;
 }
@@ -448,6 +493,14 @@ Layout parse_layout(std::string_view text, const std::string& file, const std::f
   }
   if (layout.partitions.empty())
     r.fail(SourcePos{}, "no [[partition]]: a layout needs at least one partition");
+  for (const Partition& p : layout.partitions) {
+    if (p.fault.action != FaultAction::Notify) continue;
+    if (p.fault.supervisor == p.name)
+      r.fail(p.fault.pos, "partition `" + p.name + "`: it cannot be its own supervisor");
+    if (!names.contains(p.fault.supervisor))
+      r.fail(p.fault.pos,
+             "partition `" + p.name + "`: supervisor `" + p.fault.supervisor + "` is not a partition");
+  }
   return layout;
 }
 

@@ -23,6 +23,8 @@ enum class Outcome : std::uint8_t {
   UnknownTrap,      // a trap the kernel does not serve (Arm: an SVC immediate other than 0)
   BudgetExhausted,  // --max-instructions reached
   Halted,           // the module stopped the CPU (WFI) with nothing to wake it
+  Stopped,          // another partition's fault policy (halt) stopped the whole system
+  Deadlocked,       // blocked (IPC, notification wait) with nothing left that could wake it
 };
 std::string_view to_string(Outcome o);
 

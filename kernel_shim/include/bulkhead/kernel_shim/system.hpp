@@ -1,14 +1,17 @@
 // A system of partitions from a checked layout, run on one engine: each partition's module image mapped at
 // its own addresses, its own CPU context, and its own pre-programmed protection unit, swapped in on every
 // context switch (docs/design.md: a swap is a pointer change plus a TLB flush). Round-robin with a time
-// slice counted in guest instructions, so every run is deterministic. This is the first slice of the
-// multi-module kernel (issue 6): exit and console write, and the `kill` fault policy.
+// slice counted in guest instructions, so every run is deterministic: same inputs, same output, same counts.
+// Modules block in sleep, IPC and notification waits; time is counted in guest instructions (docs/abi.md).
+// A fault is handled by the partition's policy from the layout (kill, restart, halt, notify, audit).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,18 +24,50 @@
 
 namespace bulkhead::kernel_shim {
 
+// One fault of a partition and what its policy did about it.
+struct FaultEvent {
+  Fault fault;
+  std::string report;  // the full report: module, kind, syndrome, access, PC, symbol, line, verdict, regions
+  layout::FaultAction action = layout::FaultAction::Kill;
+  std::string outcome;     // "killed", "restarted (1 of 3)", "halted the system", "notified `mon`", "audited"
+  std::uint64_t time = 0;  // system time (guest instructions) when it happened
+};
+
+// An access the audit policy let through: grouped per partition, region and access for the final report.
+struct AuditRecord {
+  Access access = Access::Read;
+  std::uint32_t address = 0;
+  std::uint32_t size = 0;
+  std::uint32_t pc = 0;
+  std::uint64_t count = 0;  // times this (access, address, pc) happened
+};
+
 struct PartitionResult {
   std::string name;
-  ModuleResult result;          // outcome, exit code, fault and report, instructions, syscalls
+  ModuleResult result;          // outcome, exit code, last fault and report, instructions, syscalls
   std::uint64_t scheduled = 0;  // times it was switched in
+  std::uint32_t restarts = 0;
+  std::vector<FaultEvent> faults;    // every fault, in order (an audited access is a fault too)
+  std::vector<AuditRecord> audited;  // audit policy: the distinct out-of-layout accesses
 };
 
 // Receives each partition's console output as it is written.
 using PartitionConsole = std::function<void(std::string_view partition, std::string_view text)>;
 
 struct SystemOptions {
-  std::uint64_t slice = 10'000;  // guest instructions per turn (counted per translated block)
+  std::uint64_t slice = 10'000;                    // guest instructions per turn
   std::uint64_t max_instructions = 1'000'000'000;  // for the whole system
+  std::uint64_t tick = 1'000;                      // guest instructions per tick (sleep, timeouts, get time)
+  // After every context switch, prove from the unit's decoded table that the incoming partition can reach
+  // nothing outside its own regions and declared shares; a violation stops the run (IsolationError).
+  bool check_isolation = false;
+  std::map<std::string, std::string> input;  // console input per partition name (the `read` call)
+};
+
+// --check-isolation found a partition that could reach memory its layout does not give it.
+class IsolationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class System {

@@ -71,12 +71,31 @@ struct Share {
   SourcePos pos;
 };
 
+// What the kernel does when the partition's module faults (docs/layout.md, "Fault policies").
+enum class FaultAction : std::uint8_t {
+  Kill,     // the partition stops; the others keep running (the default)
+  Restart,  // reload its data and stack and start it again, up to `max_restarts` times, then kill
+  Halt,     // stop the whole system with a non-zero exit
+  Notify,   // stop the partition and post the fault notification to `supervisor`
+  Audit,    // record the access, let it complete as if permitted, and go on
+};
+std::string_view to_string(FaultAction a);
+std::optional<FaultAction> parse_fault_action(std::string_view text);
+
+struct FaultPolicy {
+  FaultAction action = FaultAction::Kill;
+  std::uint32_t max_restarts = 3;  // Restart
+  std::string supervisor;          // Notify: the partition told
+  SourcePos pos;
+};
+
 struct Partition {
   std::string name;
   std::string elf;                 // as written in the file; empty when the partition names no module
   std::filesystem::path elf_path;  // resolved against elf_dir or the layout file's directory
   std::vector<Region> regions;
   std::vector<Share> shares;
+  FaultPolicy fault;
   SourcePos pos;
 };
 
