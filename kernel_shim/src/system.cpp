@@ -1,6 +1,11 @@
 #include "bulkhead/kernel_shim/system.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
+#include <deque>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include "bulkhead/core/log.hpp"
@@ -10,19 +15,40 @@
 
 namespace bulkhead::kernel_shim {
 
-struct System::Partition {
-  std::string name;
-  loader::Image image;
-  std::optional<loader::SourceLines> lines;
-  std::unique_ptr<ProtectionUnit> unit;  // the layout's programming for it, kernel regions included
-  emu::CpuContext context;
-  PartitionResult res;
-  bool done = false;
-};
-
 namespace {
 
+constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kPage = emu::Engine::kMapGranule;
+
+enum class State : std::uint8_t {
+  Ready,
+  Sleeping,       // sleep(): until `deadline`
+  Sending,        // send(): queued on `peer`, which has not received yet
+  AwaitingReply,  // send(): `peer` has the message; waiting for its reply
+  Receiving,      // receive(): nobody was sending
+  Waiting,        // wait(): for notification bits in `wait_mask`
+  Done,
+};
+
+std::string_view to_string(State s) {
+  switch (s) {
+    case State::Ready:
+      return "ready";
+    case State::Sleeping:
+      return "sleep";
+    case State::Sending:
+      return "send";
+    case State::AwaitingReply:
+      return "send (awaiting the reply)";
+    case State::Receiving:
+      return "receive";
+    case State::Waiting:
+      return "wait";
+    case State::Done:
+      return "done";
+  }
+  return "?";
+}
 
 // Page-granular spans covering every range, merged where they touch or overlap.
 std::vector<AddressRange> merged_pages(std::vector<AddressRange> spans) {
@@ -46,34 +72,78 @@ std::vector<AddressRange> merged_pages(std::vector<AddressRange> spans) {
 struct AbiRegs {
   unsigned number, arg0, result;
 };
-constexpr AbiRegs kArm{7, 0, 0};       // r7, r0-r3, r0 (docs/abi.md)
-constexpr AbiRegs kRiscv{17, 10, 10};  // a7, a0-a3, a0
+constexpr AbiRegs kArm{7, 0, 0};       // r7, r0-r5, r0/r1 (docs/abi.md)
+constexpr AbiRegs kRiscv{17, 10, 10};  // a7, a0-a5, a0/a1
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
+  return buf;
+}
 
 }  // namespace
 
+struct System::Partition {
+  int id = 0;
+  std::string name;
+  std::size_t layout_index = 0;  // into checked_.partitions
+  loader::Image image;
+  std::optional<loader::SourceLines> lines;
+  std::unique_ptr<ProtectionUnit> unit;  // the layout's programming for it, kernel regions included
+  emu::CpuContext context;
+  emu::CpuContext initial;  // for restart
+  layout::FaultPolicy policy;
+  PartitionResult res;
+
+  State state = State::Ready;
+  std::uint64_t deadline = kNever;
+  int peer = -1;                                    // Sending / AwaitingReply: the receiver
+  std::uint32_t msg = 0, msg_len = 0;               // Sending: the message
+  std::uint32_t reply = 0, reply_cap = 0;           // Sending / AwaitingReply: where the reply goes
+  std::uint32_t recv_buf = 0, recv_cap = 0;         // Receiving
+  std::uint32_t wait_mask = 0;                      // Waiting
+  std::uint32_t notes = 0;                          // pending notification bits
+  std::deque<int> senders;                          // partitions Sending to it, first come first served
+  std::optional<std::array<std::uint32_t, 2>> ret;  // results to load when it is next switched in
+  std::string input;
+  std::size_t input_pos = 0;
+  std::uint64_t isolation_checked = kNever;  // unit generation last proven by --check-isolation
+  std::uint64_t fault_address = 0;
+};
+
+// What one turn's handling decided.
+struct System::Step {
+  bool end_turn = false;
+};
+
 System::System(const layout::CheckResult& checked, PartitionConsole console)
-    : engine_(emu::default_profile(checked.layout.target.unit.arch),
+    : checked_(checked),
+      engine_(emu::default_profile(checked.layout.target.unit.arch),
               // Counts from the exact-PC hook from the first instruction: the same whatever the slice.
               emu::EngineOptions{.bus = emu::BusMode::Checked, .count_instructions = true, .exact_pc = true}),
       console_(std::move(console)) {
-  if (!checked.ok()) throw std::invalid_argument(checked.layout.file + ": the layout does not check");
+  if (!checked_.ok()) throw std::invalid_argument(checked_.layout.file + ": the layout does not check");
   std::vector<AddressRange> spans;
-  for (std::size_t i = 0; i < checked.partitions.size(); ++i) {
-    const layout::CompiledPartition& cp = checked.partitions[i];
+  for (std::size_t i = 0; i < checked_.partitions.size(); ++i) {
+    const layout::CompiledPartition& cp = checked_.partitions[i];
     for (const auto& r : cp.regions)
       if (r.kind != layout::RegionKind::Peripheral) spans.push_back(r.range);  // devices stay unmapped
     if (cp.elf.empty()) continue;
     auto p = std::make_unique<Partition>();
+    p->id = static_cast<int>(partitions_.size());
     p->name = cp.name;
+    p->layout_index = i;
     p->image = loader::load_elf(cp.elf);
     p->lines = loader::SourceLines::open(cp.elf);
-    p->unit = layout::programmed_unit(checked, static_cast<int>(i));
+    p->unit = layout::programmed_unit(checked_, static_cast<int>(i));
     if (!p->unit) throw std::invalid_argument("partition `" + cp.name + "` has no programming");
+    p->policy = checked_.layout.partitions[i].fault;
     p->res.name = cp.name;
     for (const auto& seg : p->image.segments) spans.push_back(seg.range());
     partitions_.push_back(std::move(p));
   }
-  if (partitions_.empty()) throw std::invalid_argument(checked.layout.file + ": no partition names a module");
+  if (partitions_.empty())
+    throw std::invalid_argument(checked_.layout.file + ": no partition names a module");
   for (const auto& span : merged_pages(std::move(spans))) {
     if (span.end() > (1ull << 32)) throw std::invalid_argument("a partition reaches past 4 GiB");
     engine_.map(static_cast<std::uint32_t>(span.base), static_cast<std::uint32_t>(span.size), "partitions");
@@ -85,44 +155,156 @@ System::System(const layout::CheckResult& checked, PartitionConsole console)
       if (has(seg.perms, Perms::W)) engine_.set_sp((seg.vaddr + seg.memsz) & ~7u);
     engine_.drop_privilege();  // every module runs unprivileged
     engine_.save_context(p->context);
+    engine_.save_context(p->initial);
   }
 }
 
 System::~System() = default;
 
-bool System::may_read(const Partition& p, std::uint32_t addr, std::uint32_t len) const {
+bool System::may_access(const Partition& p, std::uint32_t addr, std::uint32_t len, Access access) const {
   // The caller's own programming decides, byte by byte, at the caller's privilege: the kernel never reads
-  // for a module what the module could not read itself (Hubris can_access, FreeRTOS-MPU
-  // xPortIsAuthorizedToAccessBuffer).
+  // or writes for a module what the module could not itself (Hubris can_access, FreeRTOS-MPU
+  // xPortIsAuthorizedToAccessBuffer). A buffer only partly the caller's is refused whole.
   const std::uint64_t end = std::uint64_t{addr} + len;
   if (end > (1ull << 32)) return false;
-  if (len > 0 && !engine_.is_mapped(addr, len)) return false;
-  // A range one rule decides is answered at once; otherwise byte by byte (a rule edge inside the buffer).
   if (len == 0) return true;
-  if (auto perms = p.unit->uniform_perms({addr, len}, Privilege::Unprivileged)) return has(*perms, Perms::R);
+  if (!engine_.is_mapped(addr, len)) return false;
+  const Perms need = access == Access::Write ? Perms::W : Perms::R;
+  // A range one rule decides is answered at once; otherwise byte by byte (a rule edge inside the buffer).
+  if (auto perms = p.unit->uniform_perms({addr, len}, Privilege::Unprivileged)) return has(*perms, need);
   for (std::uint64_t a = addr; a < end; ++a)
-    if (!p.unit->check(static_cast<std::uint32_t>(a), 1, Access::Read, Privilege::Unprivileged).allowed)
+    if (!p.unit->check(static_cast<std::uint32_t>(a), 1, access, Privilege::Unprivileged).allowed)
       return false;
   return true;
 }
 
-bool System::dispatch(Partition& p) {
+std::uint64_t System::deadline(std::uint32_t timeout) const {
+  if (timeout == abi::kForever) return kNever;
+  return now_ + std::uint64_t{timeout} * options_.tick;
+}
+
+std::string System::regions_in_force(const Partition& p) const {
+  std::string out = "regions in force (" + std::string(p.unit->name()) + "):";
+  for (const RegionInfo& r : p.unit->regions()) {
+    if (!r.enabled) continue;
+    out += "\n    #" + std::to_string(r.index) + " " + hex(r.range.base) + "-" + hex(r.range.end() - 1) +
+           " priv " + std::string(to_string(r.privileged)) + " unpriv " +
+           std::string(to_string(r.unprivileged)) + "  " + r.description;
+  }
+  return out;
+}
+
+// ---- Syscalls ----
+
+std::int32_t System::sys_name(Partition& p, std::uint32_t addr, std::uint32_t len, std::string& out) {
+  if (len == 0 || len > abi::kMaxName) return abi::kEInval;
+  if (!may_access(p, addr, len, Access::Read)) return abi::kEFault;
+  out.resize(len);
+  engine_.read_memory(addr, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()});
+  return 0;
+}
+
+void System::deliver(Partition& from, Partition& to) {
+  // Both buffers were checked when their calls were made, against their owners' programming, which does not
+  // change while the system runs. A message longer than the receiver's buffer is cut to it; receive still
+  // returns the full length, so that the receiver can tell.
+  const std::uint32_t n = std::min(from.msg_len, to.recv_cap);
+  std::vector<std::uint8_t> bytes(n);
+  engine_.read_memory(from.msg, bytes);
+  engine_.write_memory(to.recv_buf, bytes);
+  from.state = State::AwaitingReply;
+  from.peer = to.id;
+  to.ret = std::array<std::uint32_t, 2>{from.msg_len, static_cast<std::uint32_t>(from.id)};
+  to.state = State::Ready;
+  to.deadline = kNever;
+}
+
+std::int32_t System::sys_send(Partition& p, const std::uint32_t* a) {
+  const std::uint32_t dest = a[0], msg = a[1], len = a[2], reply = a[3], cap = a[4], timeout = a[5];
+  if (dest >= partitions_.size()) return abi::kENoEnt;
+  if (static_cast<int>(dest) == p.id) return abi::kEInval;
+  if (len > abi::kMaxMessage || cap > abi::kMaxMessage) return abi::kEInval;
+  if (!may_access(p, msg, len, Access::Read) || !may_access(p, reply, cap, Access::Write))
+    return abi::kEFault;
+  Partition& d = *partitions_[dest];
+  if (d.state == State::Done) return abi::kEPeerDead;
+  p.msg = msg;
+  p.msg_len = len;
+  p.reply = reply;
+  p.reply_cap = cap;
+  // Timeout 0 sends only to a partition already receiving, and then waits for the reply without limit.
+  p.deadline = timeout == 0 ? kNever : deadline(timeout);
+  if (d.state == State::Receiving) {
+    deliver(p, d);
+    return 0;  // not seen: the caller blocks until the reply
+  }
+  if (timeout == 0) return abi::kETimedOut;
+  p.state = State::Sending;
+  p.peer = d.id;
+  d.senders.push_back(p.id);
+  return 0;
+}
+
+std::int32_t System::sys_receive(Partition& p, const std::uint32_t* a, Step& step) {
+  const std::uint32_t buf = a[0], cap = a[1], timeout = a[2];
+  if (cap > abi::kMaxMessage) return abi::kEInval;
+  if (!may_access(p, buf, cap, Access::Write)) return abi::kEFault;
+  p.recv_buf = buf;
+  p.recv_cap = cap;
+  if (!p.senders.empty()) {
+    Partition& s = *partitions_[static_cast<std::size_t>(p.senders.front())];
+    p.senders.pop_front();
+    deliver(s, p);
+    const auto r = *p.ret;  // p is running: its results go straight to the registers
+    p.ret.reset();
+    const AbiRegs& regs = engine_.arch() == Arch::Rv32 ? kRiscv : kArm;
+    engine_.set_reg(regs.result + 1, r[1]);
+    return static_cast<std::int32_t>(r[0]);
+  }
+  if (timeout == 0) return abi::kETimedOut;
+  p.state = State::Receiving;
+  p.deadline = deadline(timeout);
+  step.end_turn = true;
+  return 0;
+}
+
+std::int32_t System::sys_reply(Partition& p, const std::uint32_t* a) {
+  const std::uint32_t to = a[0], msg = a[1], len = a[2];
+  if (to >= partitions_.size()) return abi::kESrch;
+  Partition& s = *partitions_[to];
+  if (s.state != State::AwaitingReply || s.peer != p.id) return abi::kESrch;
+  if (len > s.reply_cap) return abi::kEInval;
+  if (!may_access(p, msg, len, Access::Read)) return abi::kEFault;
+  std::vector<std::uint8_t> bytes(len);
+  engine_.read_memory(msg, bytes);
+  engine_.write_memory(s.reply, bytes);
+  s.state = State::Ready;
+  s.deadline = kNever;
+  s.peer = -1;
+  s.ret = std::array<std::uint32_t, 2>{len, 0};
+  return 0;
+}
+
+void System::dispatch(Partition& p, Step& step) {
   const AbiRegs& r = engine_.arch() == Arch::Rv32 ? kRiscv : kArm;
   const std::uint32_t number = engine_.reg(r.number);
-  auto arg = [&](unsigned i) { return engine_.reg(r.arg0 + i); };
+  std::uint32_t a[6];
+  for (unsigned i = 0; i < 6; ++i) a[i] = engine_.reg(r.arg0 + i);
   std::int32_t ret = abi::kENoSys;
+  std::optional<std::uint32_t> second;
+  auto logger = log::get("kernel");
   switch (static_cast<abi::Call>(number)) {
     case abi::Call::Exit:
-      p.res.result.outcome = Outcome::Exited;
-      p.res.result.exit_code = static_cast<std::int32_t>(arg(0));
-      return true;
+      p.res.result.exit_code = static_cast<std::int32_t>(a[0]);
+      end(p, Outcome::Exited);
+      step.end_turn = true;
+      return;
     case abi::Call::Write: {
-      const std::uint32_t buf = arg(0);
-      const std::uint32_t len = arg(1);
+      const std::uint32_t buf = a[0], len = a[1];
       if (len > abi::kMaxWrite) {
         ret = abi::kEInval;
-      } else if (!may_read(p, buf, len)) {
-        log::get("kernel")->info("{}: write buffer {:#x}+{:#x} is not its readable memory", p.name, buf, len);
+      } else if (!may_access(p, buf, len, Access::Read)) {
+        logger->info("{}: write buffer {:#x}+{:#x} is not its readable memory", p.name, buf, len);
         ret = abi::kEFault;
       } else {
         std::vector<std::uint8_t> bytes(len);
@@ -132,84 +314,549 @@ bool System::dispatch(Partition& p) {
       }
       break;
     }
+    case abi::Call::Yield:
+      ret = 0;
+      step.end_turn = true;
+      break;
+    case abi::Call::Sleep:
+      ret = 0;
+      step.end_turn = true;
+      if (a[0] > 0) {
+        p.state = State::Sleeping;
+        p.deadline = deadline(a[0]);
+      }
+      break;
+    case abi::Call::Time:
+      ret = static_cast<std::int32_t>(static_cast<std::uint32_t>(now_ / options_.tick));
+      break;
+    case abi::Call::Id:
+      ret = p.id;
+      break;
+    case abi::Call::Lookup: {
+      std::string name;
+      ret = sys_name(p, a[0], a[1], name);
+      if (ret == 0) {
+        ret = abi::kENoEnt;
+        for (const auto& q : partitions_)
+          if (q->name == name) ret = q->id;
+      }
+      break;
+    }
+    case abi::Call::Send:
+      ret = sys_send(p, a);
+      if (ret == 0) step.end_turn = true;  // blocked: the result arrives with the reply (or the timeout)
+      break;
+    case abi::Call::Receive:
+      ret = sys_receive(p, a, step);
+      break;
+    case abi::Call::Reply:
+      ret = sys_reply(p, a);
+      break;
+    case abi::Call::Notify: {
+      if (a[0] >= partitions_.size()) {
+        ret = abi::kENoEnt;
+        break;
+      }
+      Partition& d = *partitions_[a[0]];
+      if (d.state == State::Done) {
+        ret = abi::kEPeerDead;
+        break;
+      }
+      post(d, a[1]);
+      ret = 0;
+      break;
+    }
+    case abi::Call::Wait:
+      if ((p.notes & a[0]) != 0) {
+        ret = static_cast<std::int32_t>(p.notes & a[0]);
+        p.notes &= ~a[0];
+      } else if (a[1] == 0) {
+        ret = 0;
+      } else {
+        p.state = State::Waiting;
+        p.wait_mask = a[0];
+        p.deadline = deadline(a[1]);
+        step.end_turn = true;
+        ret = 0;
+      }
+      break;
+    case abi::Call::Read: {
+      const std::uint32_t buf = a[0], cap = a[1];
+      if (cap > abi::kMaxWrite) {
+        ret = abi::kEInval;
+      } else if (!may_access(p, buf, cap, Access::Write)) {
+        ret = abi::kEFault;
+      } else {
+        const std::size_t n = std::min<std::size_t>(cap, p.input.size() - p.input_pos);
+        engine_.write_memory(buf, {reinterpret_cast<const std::uint8_t*>(p.input.data()) + p.input_pos, n});
+        p.input_pos += n;
+        ret = static_cast<std::int32_t>(n);
+      }
+      break;
+    }
+    case abi::Call::Region: {
+      std::string name;
+      ret = sys_name(p, a[0], a[1], name);
+      if (ret != 0) break;
+      ret = abi::kENoEnt;
+      const layout::CompiledPartition& cp = checked_.partitions[p.layout_index];
+      auto found = [&](const AddressRange& range) {
+        ret = static_cast<std::int32_t>(static_cast<std::uint32_t>(range.base));
+        second = static_cast<std::uint32_t>(range.size);
+      };
+      for (const auto& reg : cp.regions)
+        if (reg.name == name) found(reg.range);
+      for (const auto& sh : cp.shares)
+        if (sh.partition + "." + sh.region == name) found(sh.range);
+      break;
+    }
+    case abi::Call::Status: {
+      if (a[0] >= partitions_.size()) {
+        ret = abi::kENoEnt;
+        break;
+      }
+      const Partition& q = *partitions_[a[0]];
+      if (q.state != State::Done) {
+        ret = 0;
+        second = 0;
+      } else if (q.res.result.outcome == Outcome::Exited) {
+        ret = 1;
+        second = static_cast<std::uint32_t>(q.res.result.exit_code);
+      } else {
+        ret = 2;
+        second = static_cast<std::uint32_t>(q.fault_address);
+      }
+      break;
+    }
     default:
-      log::get("kernel")->info("{}: unknown syscall {} at pc {:#x}", p.name, number, engine_.pc());
+      logger->info("{}: unknown syscall {} at pc {:#x}", p.name, number, engine_.pc());
       break;
   }
+  if (p.state != State::Ready) return;  // blocked: its results arrive when it is woken
   engine_.set_reg(r.result, static_cast<std::uint32_t>(ret));
-  return false;
+  if (second) engine_.set_reg(r.result + 1, *second);
+}
+
+// ---- Ending, restarting, waking ----
+
+void System::end(Partition& p, Outcome outcome) {
+  p.state = State::Done;
+  p.deadline = kNever;
+  p.res.result.outcome = outcome;
+  release_peers(p);
+}
+
+void System::release_peers(Partition& p) {
+  // Whoever sent to it, queued or awaiting its reply, hears that it is gone.
+  for (auto& q : partitions_) {
+    if ((q->state == State::Sending || q->state == State::AwaitingReply) && q->peer == p.id) {
+      q->state = State::Ready;
+      q->deadline = kNever;
+      q->peer = -1;
+      q->ret = std::array<std::uint32_t, 2>{static_cast<std::uint32_t>(abi::kEPeerDead), 0};
+    }
+  }
+  p.senders.clear();
+}
+
+void System::post(Partition& d, std::uint32_t bits) {
+  d.notes |= bits;
+  if (d.state == State::Waiting && (d.notes & d.wait_mask) != 0) {
+    d.ret = std::array<std::uint32_t, 2>{d.notes & d.wait_mask, 0};
+    d.notes &= ~d.wait_mask;
+    d.state = State::Ready;
+    d.deadline = kNever;
+  }
+}
+
+void System::restart(Partition& p) {
+  // Its memory as loaded (data re-initialised, .bss and the stack zeroed), its first registers, and no
+  // pending IPC or notifications. Partners blocked on it hear that it is gone.
+  const layout::CompiledPartition& cp = checked_.partitions[p.layout_index];
+  for (const auto& reg : cp.regions) {
+    if (reg.kind != layout::RegionKind::Stack && reg.kind != layout::RegionKind::Data) continue;
+    if (!engine_.is_mapped(static_cast<std::uint32_t>(reg.range.base),
+                           static_cast<std::uint32_t>(reg.range.size)))
+      continue;
+    engine_.write_memory(static_cast<std::uint32_t>(reg.range.base),
+                         std::vector<std::uint8_t>(reg.range.size, 0));
+  }
+  for (const auto& seg : p.image.segments) {
+    std::vector<std::uint8_t> bytes = seg.bytes;
+    bytes.resize(seg.memsz, 0);
+    engine_.write_memory(seg.vaddr, bytes);
+  }
+  release_peers(p);
+  p.notes = 0;
+  p.ret.reset();
+  p.state = State::Ready;
+  p.deadline = kNever;
+  engine_.restore_context(p.initial);
+  engine_.set_protection_unit(p.unit.get());
+}
+
+void System::wake_expired() {
+  for (auto& pp : partitions_) {
+    Partition& p = *pp;
+    if (p.state == State::Ready || p.state == State::Done || p.deadline > now_) continue;
+    std::uint32_t result = static_cast<std::uint32_t>(abi::kETimedOut);
+    if (p.state == State::Sleeping) result = 0;
+    if (p.state == State::Sending) {
+      auto& q = partitions_[static_cast<std::size_t>(p.peer)]->senders;
+      q.erase(std::remove(q.begin(), q.end(), p.id), q.end());
+    }
+    p.state = State::Ready;
+    p.deadline = kNever;
+    p.peer = -1;
+    p.ret = std::array<std::uint32_t, 2>{result, 0};
+  }
+}
+
+// ---- Faults ----
+
+void System::on_fault(Partition& p, const Fault& f) {
+  FaultEvent ev;
+  ev.fault = f;
+  ev.action = p.policy.action;
+  ev.time = now_;
+  ev.report = p.name + ": " + fault_report(f, p.image, p.lines) + "\n  " + regions_in_force(p);
+  p.fault_address = f.address;
+  p.res.result.fault = f;
+  p.res.result.report = fault_report(f, p.image, p.lines);
+  auto logger = log::get("kernel");
+  switch (p.policy.action) {
+    case layout::FaultAction::Audit:  // only protection faults are audited (audit()); anything else kills
+    case layout::FaultAction::Kill:
+      ev.outcome = "killed";
+      end(p, Outcome::Faulted);
+      break;
+    case layout::FaultAction::Restart:
+      if (p.res.restarts < p.policy.max_restarts) {
+        ++p.res.restarts;
+        ev.outcome = "restarted (" + std::to_string(p.res.restarts) + " of " +
+                     std::to_string(p.policy.max_restarts) + ")";
+        restart(p);
+      } else {
+        ev.outcome = "killed (restart limit of " + std::to_string(p.policy.max_restarts) + " reached)";
+        end(p, Outcome::Faulted);
+      }
+      break;
+    case layout::FaultAction::Halt:
+      ev.outcome = "halted the system";
+      end(p, Outcome::Faulted);
+      halted_ = true;
+      for (auto& q : partitions_) {
+        if (q->state == State::Done) continue;
+        q->res.result.report = "stopped: partition `" + p.name + "` faulted under the halt policy";
+        end(*q, Outcome::Stopped);
+      }
+      break;
+    case layout::FaultAction::Notify: {
+      end(p, Outcome::Faulted);
+      ev.outcome = "killed; supervisor `" + p.policy.supervisor + "` not running";
+      for (auto& q : partitions_) {
+        if (q->name != p.policy.supervisor || q->state == State::Done) continue;
+        post(*q, abi::kNoteFault);
+        ev.outcome = "killed; notified `" + q->name + "`";
+      }
+      break;
+    }
+  }
+  logger->info("{}: {}", p.name, ev.outcome);
+  p.res.faults.push_back(std::move(ev));
+}
+
+void System::audit(Partition& p, const Fault& f, Step& step) {
+  // Record the access, then step the faulting instruction once with no protection unit (the access
+  // completes as if permitted), put the programming back, and go on.
+  auto& recs = p.res.audited;
+  auto it = std::find_if(recs.begin(), recs.end(), [&](const AuditRecord& r) {
+    return r.access == f.access && r.address == f.address && r.pc == f.pc;
+  });
+  if (it == recs.end()) {
+    recs.push_back({f.access, f.address, f.size, f.pc, 0});
+    it = recs.end() - 1;
+  }
+  ++it->count;
+  FaultEvent ev;
+  ev.fault = f;
+  ev.action = layout::FaultAction::Audit;
+  ev.outcome = "audited";
+  ev.time = now_;
+  ev.report = p.name + ": " + fault_report(f, p.image, p.lines);
+  p.res.faults.push_back(std::move(ev));
+  engine_.set_protection_unit(nullptr);
+  const emu::RunResult r = engine_.run(1);
+  engine_.set_protection_unit(p.unit.get());
+  if (r.reason == emu::StopReason::Fault && r.fault && r.fault->verdict && !r.fault->verdict->allowed) {
+    on_fault(p, *r.fault);  // cannot happen without a unit; never loop on it
+    step.end_turn = true;
+    return;
+  }
+  handle(p, r, step);
+}
+
+void System::handle(Partition& p, const emu::RunResult& r, Step& step) {
+  p.res.result.instructions += r.instructions;
+  now_ += r.instructions;
+  ModuleResult& m = p.res.result;
+  switch (r.reason) {
+    case emu::StopReason::Syscall:
+      if (engine_.arch() != Arch::Rv32 && r.trap_imm != abi::kSvcImmediate) {
+        m.report = "unknown trap: SVC #" + std::to_string(r.trap_imm) + " at " +
+                   describe_pc(r.pc - 2, p.image, p.lines);
+        end(p, Outcome::UnknownTrap);
+        step.end_turn = true;
+        break;
+      }
+      ++m.syscalls;
+      dispatch(p, step);
+      break;
+    case emu::StopReason::Fault: {
+      const Fault& f = *r.fault;
+      const bool protection = f.verdict && !f.verdict->allowed;
+      if (p.policy.action == layout::FaultAction::Audit && protection) {
+        audit(p, f, step);
+      } else {
+        on_fault(p, f);
+        step.end_turn = true;
+      }
+      break;
+    }
+    case emu::StopReason::Budget:
+      break;
+    case emu::StopReason::Halted:
+      m.report = "module halted the CPU (WFI) at " + describe_pc(r.pc, p.image, p.lines);
+      end(p, Outcome::Halted);
+      step.end_turn = true;
+      break;
+    case emu::StopReason::HostError:
+      throw std::runtime_error(p.name + ": engine error: " + r.error);
+  }
+}
+
+// ---- Isolation oracle ----
+
+void System::check_isolation(Partition& p) {
+  // The unit in force must be this partition's, and its decoded table may grant the unprivileged module
+  // nothing beyond the partition's own regions and declared shares (its layout grants).
+  if (engine_.protection_unit() != p.unit.get())
+    throw IsolationError("after the switch to `" + p.name + "` the protection unit in force is not its own");
+  const std::uint64_t gen = p.unit->generation();
+  if (gen == p.isolation_checked) return;  // the same decoded table was proven already
+  const layout::CompiledPartition& cp = checked_.partitions[p.layout_index];
+  for (const layout::MapPiece& piece :
+       layout::effective_map(*p.unit, {0, 1ull << 32}, Privilege::Unprivileged)) {
+    if (piece.perms == Perms::None) continue;
+    // Every byte of the piece must be granted at least `piece.perms` (X implies R on these units).
+    std::uint64_t a = piece.range.base;
+    while (a < piece.range.end()) {
+      const layout::Grant* g = nullptr;
+      for (const auto& gr : cp.grants)
+        if (gr.range.contains(a)) g = &gr;
+      Perms allowed = Perms::None;
+      std::uint64_t next = piece.range.end();
+      if (g) {
+        allowed = g->perms;
+        if (has(allowed, Perms::X)) allowed = allowed | Perms::R;
+        next = std::min(next, g->range.end());
+      } else {
+        for (const auto& gr : cp.grants)
+          if (gr.range.base > a) next = std::min(next, gr.range.base);
+      }
+      if ((piece.perms & ~allowed) != Perms::None)
+        throw IsolationError("isolation broken: after the switch to `" + p.name + "` it may " +
+                             std::string(to_string(piece.perms)) + " " + hex(a) + "-" + hex(next - 1) +
+                             ", where its layout grants " + std::string(to_string(allowed)) + "\n  " +
+                             regions_in_force(p));
+      a = next;
+    }
+  }
+  p.isolation_checked = gen;
+}
+
+// ---- The scheduler ----
+
+void System::turn(Partition& p, const SystemOptions& options) {
+  // The context switch: the partition's registers, then its programming (a unit swap flushes the TLB).
+  engine_.restore_context(p.context);
+  engine_.set_protection_unit(p.unit.get());
+  ++switches_;
+  ++p.res.scheduled;
+  if (p.ret) {
+    const AbiRegs& r = engine_.arch() == Arch::Rv32 ? kRiscv : kArm;
+    engine_.set_reg(r.result, (*p.ret)[0]);
+    engine_.set_reg(r.result + 1, (*p.ret)[1]);
+    p.ret.reset();
+  }
+  if (options.check_isolation) check_isolation(p);
+  std::uint64_t used = 0;
+  Step step;
+  while (p.state == State::Ready && !step.end_turn && used < options.slice &&
+         executed() < options.max_instructions) {
+    const std::uint64_t budget = std::min(options.slice - used, options.max_instructions - executed());
+    const emu::RunResult r = engine_.run(budget);
+    used += r.instructions;
+    handle(p, r, step);
+    if (r.reason == emu::StopReason::Budget) used = std::max(used, options.slice);
+  }
+  engine_.save_context(p.context);
 }
 
 std::vector<PartitionResult> System::run(const SystemOptions& options) {
+  options_ = options;
+  options_.slice = std::max<std::uint64_t>(options_.slice, 1);
+  options_.tick = std::max<std::uint64_t>(options_.tick, 1);
+  for (auto& p : partitions_)
+    if (auto in = options_.input.find(p->name); in != options_.input.end()) p->input = in->second;
   auto logger = log::get("kernel");
-  std::uint64_t total = 0;
-  const std::uint64_t slice = std::max<std::uint64_t>(options.slice, 1);
-  auto live = [&] {
-    return std::any_of(partitions_.begin(), partitions_.end(), [](auto& p) { return !p->done; });
-  };
-  while (live() && total < options.max_instructions) {
-    for (auto& pp : partitions_) {
-      Partition& p = *pp;
-      if (p.done || total >= options.max_instructions) continue;
-      // The context switch: the partition's registers, then its programming (a unit swap flushes the TLB).
-      engine_.restore_context(p.context);
-      engine_.set_protection_unit(p.unit.get());
-      ++p.res.scheduled;
-      std::uint64_t used = 0;
-      while (!p.done && used < slice && total < options.max_instructions) {
-        const std::uint64_t budget = std::min(slice - used, options.max_instructions - total);
-        const emu::RunResult r = engine_.run(budget);
-        used += r.instructions;
-        total += r.instructions;
-        p.res.result.instructions += r.instructions;
-        ModuleResult& m = p.res.result;
-        switch (r.reason) {
-          case emu::StopReason::Syscall:
-            if (engine_.arch() != Arch::Rv32 && r.trap_imm != abi::kSvcImmediate) {
-              m.outcome = Outcome::UnknownTrap;
-              m.report = "unknown trap: SVC #" + std::to_string(r.trap_imm) + " at " +
-                         describe_pc(r.pc - 2, p.image, p.lines);
-              p.done = true;
-              break;
-            }
-            ++m.syscalls;
-            p.done = dispatch(p);
-            break;
-          case emu::StopReason::Fault:
-            // The `kill` policy: the partition stops, the others go on.
-            m.outcome = Outcome::Faulted;
-            m.fault = r.fault;
-            m.report = fault_report(*r.fault, p.image, p.lines);
-            p.done = true;
-            break;
-          case emu::StopReason::Budget:
-            used = std::max(used, slice);  // the slice is over (counted per block): preempt
-            break;
-          case emu::StopReason::Halted:
-            m.outcome = Outcome::Halted;
-            m.report = "module halted the CPU (WFI) at " + describe_pc(r.pc, p.image, p.lines);
-            p.done = true;
-            break;
-          case emu::StopReason::HostError:
-            throw std::runtime_error(p.name + ": engine error: " + r.error);
-        }
+  std::size_t cursor = 0;
+  const std::size_t n = partitions_.size();
+  while (!halted_) {
+    wake_expired();
+    if (executed() >= options_.max_instructions) break;
+    Partition* next = nullptr;
+    for (std::size_t k = 0; k < n && !next; ++k) {
+      Partition& q = *partitions_[(cursor + k) % n];
+      if (q.state == State::Ready) {
+        next = &q;
+        cursor = (cursor + k + 1) % n;
       }
-      engine_.save_context(p.context);
-      if (p.done)
-        logger->debug("{}: {} after {} instructions", p.name, to_string(p.res.result.outcome),
-                      p.res.result.instructions);
     }
+    if (next) {
+      turn(*next, options_);
+      continue;
+    }
+    // Nobody is ready: skip idle time to the first deadline, or stop when nothing can ever wake anyone.
+    std::uint64_t first = kNever;
+    for (auto& p : partitions_)
+      if (p->state != State::Done) first = std::min(first, p->deadline);
+    if (first == kNever) {
+      for (auto& p : partitions_) {
+        if (p->state == State::Done) continue;
+        p->res.result.report =
+            "blocked in " + std::string(to_string(p->state)) + " with nothing left to wake it";
+        end(*p, Outcome::Deadlocked);
+      }
+      break;
+    }
+    idle_ += first - now_;
+    now_ = first;
   }
   std::vector<PartitionResult> out;
   for (auto& p : partitions_) {
-    if (!p->done) {
+    if (p->state != State::Done) {
       p->res.result.outcome = Outcome::BudgetExhausted;
       p->res.result.report =
-          "system instruction budget of " + std::to_string(options.max_instructions) + " exhausted";
+          "system instruction budget of " + std::to_string(options_.max_instructions) + " exhausted";
     }
+    logger->debug("{}: {} after {} instructions", p->name, to_string(p->res.result.outcome),
+                  p->res.result.instructions);
     out.push_back(p->res);
   }
   return out;
+}
+
+}  // namespace bulkhead::kernel_shim
+
+namespace bulkhead::kernel_shim {
+
+namespace {
+
+Perms need_of(Access a) {
+  switch (a) {
+    case Access::Read:
+      return Perms::R;
+    case Access::Write:
+      return Perms::W;
+    case Access::Execute:
+      return Perms::X;
+  }
+  return Perms::None;
+}
+
+std::string access_text(Perms p) {
+  std::string s;
+  if (has(p, Perms::R) || has(p, Perms::X)) s += 'r';  // execute needs read on Arm and PMP alike
+  if (has(p, Perms::W)) s += 'w';
+  if (has(p, Perms::X)) s += 'x';
+  return s;
+}
+
+}  // namespace
+
+std::string audit_report(const layout::CheckResult& checked, const std::vector<PartitionResult>& results) {
+  // Grouping key: which partition's region (or which unclaimed 4 KiB page) an audited access touched.
+  struct Group {
+    std::string owner, region;  // empty owner: memory no partition claims
+    AddressRange claimed;       // the region, or the span of the accesses for unclaimed memory
+    Perms need = Perms::None;
+    std::uint64_t lo = ~0ull, hi = 0, count = 0;
+    std::vector<const AuditRecord*> records;
+  };
+  const std::uint64_t g =
+      checked.layout.target.unit.arch == Arch::Rv32 ? 4 : 32;  // PMP NA4 / Arm MPU granule
+  std::ostringstream out;
+  for (const PartitionResult& pr : results) {
+    if (pr.audited.empty()) continue;
+    std::vector<Group> groups;
+    for (const AuditRecord& r : pr.audited) {
+      std::string owner, region;
+      AddressRange claimed{};
+      for (const auto& cp : checked.partitions)
+        for (const auto& reg : cp.regions)
+          if (reg.range.contains(r.address)) {
+            owner = cp.name;
+            region = reg.name;
+            claimed = reg.range;
+          }
+      if (owner.empty()) {
+        claimed = {r.address / kPage * kPage, kPage};
+        region = hex(claimed.base);
+      }
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](const Group& x) { return x.owner == owner && x.region == region; });
+      if (it == groups.end()) {
+        groups.push_back({owner, region, claimed, Perms::None, ~0ull, 0, 0, {}});
+        it = groups.end() - 1;
+      }
+      it->need = it->need | need_of(r.access);
+      it->lo = std::min<std::uint64_t>(it->lo, r.address);
+      it->hi = std::max<std::uint64_t>(it->hi, std::uint64_t{r.address} + std::max(r.size, 1u));
+      it->count += r.count;
+      it->records.push_back(&r);
+    }
+    out << "audit: partition `" << pr.name << "`: " << pr.audited.size() << " distinct out-of-layout access"
+        << (pr.audited.size() == 1 ? "" : "es") << "\n";
+    for (const Group& grp : groups) {
+      if (grp.owner == pr.name) {
+        out << "  its own region `" << grp.region << "` " << hex(grp.claimed.base) << "+"
+            << hex(grp.claimed.size) << ": needs " << access_text(grp.need) << " (" << grp.count << " time"
+            << (grp.count == 1 ? "" : "s") << ")\n    smallest change: in partition `" << pr.name
+            << "`, region `" << grp.region << "`: access = \"" << access_text(grp.need)
+            << "\" (merged with what it has)\n";
+      } else if (!grp.owner.empty()) {
+        out << "  partition `" << grp.owner << "`'s region `" << grp.region << "` " << hex(grp.claimed.base)
+            << "+" << hex(grp.claimed.size) << ": " << access_text(grp.need) << " (" << grp.count << " time"
+            << (grp.count == 1 ? "" : "s") << ")\n    smallest change: make `" << grp.owner << "."
+            << grp.region << "` kind = \"shared\" (if it is not) and give `" << pr.name
+            << "` [[partition.share]] partition = \"" << grp.owner << "\", region = \"" << grp.region
+            << "\", access = \"" << (has(grp.need, Perms::W) ? "rw" : "r") << "\"\n";
+      } else {
+        const std::uint64_t lo = grp.lo / g * g;
+        const std::uint64_t hi = (grp.hi + g - 1) / g * g;
+        out << "  memory no partition claims, " << hex(grp.lo) << "-" << hex(grp.hi - 1) << ": "
+            << access_text(grp.need) << " (" << grp.count << " time" << (grp.count == 1 ? "" : "s")
+            << ")\n    smallest change: give `" << pr.name << "` [[partition.region]] base = " << hex(lo)
+            << ", size = " << hex(hi - lo) << ", access = \"" << access_text(grp.need) << "\""
+            << (lo >= 0x4000'0000 && lo < 0x6000'0000 ? ", kind = \"peripheral\"" : "") << "\n";
+      }
+      for (const AuditRecord* r : grp.records)
+        out << "      " << to_string(r->access) << " " << hex(r->address) << " size " << r->size << " at pc "
+            << hex(r->pc) << " x" << r->count << "\n";
+    }
+  }
+  return out.str();
 }
 
 }  // namespace bulkhead::kernel_shim

@@ -73,22 +73,55 @@ class IsolationError : public std::runtime_error {
 class System {
  public:
   // `checked` must be ok() and name a module ELF for at least one partition (std::invalid_argument
-  // otherwise). Partitions without a module are not run.
+  // otherwise). Partitions without a module are not run. Partition ids (the `id` call) count the partitions
+  // with a module, in layout order, from 0.
   System(const layout::CheckResult& checked, PartitionConsole console);
   ~System();
 
+  // Runs until every partition has ended, the system halted, or `max_instructions` ran. Call once.
   std::vector<PartitionResult> run(const SystemOptions& options);
   emu::Engine& engine() { return engine_; }
+  std::uint64_t now() const { return now_; }  // system time in guest instructions (idle time included)
+  std::uint64_t context_switches() const { return switches_; }
 
  private:
   struct Partition;
-  // Serves one syscall of `p`; returns true when the partition has exited.
-  bool dispatch(Partition& p);
-  bool may_read(const Partition& p, std::uint32_t addr, std::uint32_t len) const;
+  struct Step;
+  void turn(Partition& p, const SystemOptions& options);
+  void handle(Partition& p, const emu::RunResult& r, Step& step);
+  void dispatch(Partition& p, Step& step);
+  void on_fault(Partition& p, const Fault& f);
+  void audit(Partition& p, const Fault& f, Step& step);
+  void end(Partition& p, Outcome outcome);
+  void restart(Partition& p);
+  void wake_expired();
+  void deliver(Partition& from, Partition& to);
+  void check_isolation(Partition& p);
+  void release_peers(Partition& p);
+  void post(Partition& d, std::uint32_t bits);
+  std::uint64_t executed() const { return now_ - idle_; }
+  std::string regions_in_force(const Partition& p) const;
+  bool may_access(const Partition& p, std::uint32_t addr, std::uint32_t len, Access access) const;
+  std::int32_t sys_send(Partition& p, const std::uint32_t* a);
+  std::int32_t sys_receive(Partition& p, const std::uint32_t* a, Step& step);
+  std::int32_t sys_reply(Partition& p, const std::uint32_t* a);
+  std::int32_t sys_name(Partition& p, std::uint32_t addr, std::uint32_t len, std::string& out);
+  std::uint64_t deadline(std::uint32_t timeout) const;
 
+  layout::CheckResult checked_;
   emu::Engine engine_;
   PartitionConsole console_;
   std::vector<std::unique_ptr<Partition>> partitions_;
+  SystemOptions options_;
+  std::uint64_t now_ = 0;   // guest instructions run, plus idle time skipped
+  std::uint64_t idle_ = 0;  // time skipped while every partition was blocked
+  std::uint64_t switches_ = 0;
+  bool halted_ = false;
 };
+
+// The audit policy's final report: every out-of-layout access per partition, grouped by the region (or
+// unclaimed memory) it touched, each group with the smallest layout change that would permit it. Empty
+// when nothing was audited.
+std::string audit_report(const layout::CheckResult& checked, const std::vector<PartitionResult>& results);
 
 }  // namespace bulkhead::kernel_shim
