@@ -12,6 +12,7 @@ using Action = std::function<int()>;
 // Process exit statuses shared by the subcommands (docs/cli.md).
 constexpr int kExitInvalid = 1;        // `check`: the layout was read but breaks a rule (docs/layout.md)
 constexpr int kExitUsage = 2;          // bad command line or unusable input file
+constexpr int kExitIsolation = 3;      // `run --check-isolation`: a partition could reach memory not its own
 constexpr int kExitBudget = 124;       // instruction budget exhausted (as timeout(1))
 constexpr int kExitIllegal = 132;      // undefined/illegal instruction (128 + SIGILL)
 constexpr int kExitTrap = 133;         // breakpoint or a trap the kernel does not serve (128 + SIGTRAP)

@@ -1,7 +1,11 @@
 // `bulkhead run MODULE.elf`: runs one module image and passes its exit code through.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "bulkhead/emu/engine.hpp"
 #include "bulkhead/kernel_shim/kernel.hpp"
@@ -22,6 +26,10 @@ struct RunArgs {
   bool protect = true;
   std::string elf_dir;
   std::uint64_t slice = 10'000;
+  std::uint64_t tick = 1'000;
+  bool check_isolation = false;
+  bool json = false;
+  std::string output_dir;
 };
 
 int exit_status(const kernel_shim::ModuleResult& r) {
@@ -51,29 +59,108 @@ int exit_status(const kernel_shim::ModuleResult& r) {
   return kExitUsage;
 }
 
-// Console output of a system, one line at a time, prefixed with the partition's name.
+// Console output of a system, one line at a time, prefixed with the partition's name; or, with an output
+// directory, each partition's output in DIR/NAME.txt, unprefixed. With --json the prefixed lines go to stderr
+// so that stdout holds only the JSON document.
 class PrefixedConsole {
  public:
+  PrefixedConsole(std::ostream& out, std::string dir) : out_(out), dir_(std::move(dir)) {}
   void write(std::string_view partition, std::string_view text) {
+    if (!dir_.empty()) {
+      auto& f = files_[std::string(partition)];
+      if (!f) {
+        f = std::make_unique<std::ofstream>(std::filesystem::path(dir_) / (std::string(partition) + ".txt"),
+                                            std::ios::binary);
+        if (!*f) throw std::runtime_error("cannot write " + dir_ + "/" + std::string(partition) + ".txt");
+      }
+      f->write(text.data(), static_cast<std::streamsize>(text.size()));
+      f->flush();
+      return;
+    }
     std::string& pending = pending_[std::string(partition)];
     pending += text;
     std::size_t nl = 0;
     while ((nl = pending.find('\n')) != std::string::npos) {
-      std::cout << "[" << partition << "] " << pending.substr(0, nl + 1);
+      out_ << "[" << partition << "] " << pending.substr(0, nl + 1);
       pending.erase(0, nl + 1);
     }
-    std::cout << std::flush;
+    out_ << std::flush;
   }
   void flush() {
     for (auto& [name, pending] : pending_)
-      if (!pending.empty()) std::cout << "[" << name << "] " << pending << "\n";
+      if (!pending.empty()) out_ << "[" << name << "] " << pending << "\n";
     pending_.clear();
-    std::cout << std::flush;
+    out_ << std::flush;
   }
 
  private:
+  std::ostream& out_;
+  std::string dir_;
   std::map<std::string, std::string> pending_;
+  std::map<std::string, std::unique_ptr<std::ofstream>> files_;
 };
+
+nlohmann::json fault_json(const Fault& f) {
+  nlohmann::json j{{"kind", to_string(f.kind)},
+                   {"access", to_string(f.access)},
+                   {"address", f.address},
+                   {"size", f.size},
+                   {"pc", f.pc}};
+  if (f.verdict) j["explanation"] = f.verdict->detail;
+  if (f.syndrome.mmfsr || f.syndrome.mmfar) {
+    j["mmfsr"] = f.syndrome.mmfsr;
+    j["mmfar"] = f.syndrome.mmfar;
+  }
+  if (f.syndrome.mcause || f.syndrome.mtval) {
+    j["mcause"] = f.syndrome.mcause;
+    j["mtval"] = f.syndrome.mtval;
+  }
+  return j;
+}
+
+nlohmann::json summary_json(const layout::CheckResult& checked,
+                            const std::vector<kernel_shim::PartitionResult>& rs,
+                            const kernel_shim::System& system, int status) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& r : rs) {
+    nlohmann::json j{{"name", r.name},
+                     {"outcome", kernel_shim::to_string(r.result.outcome)},
+                     {"instructions", r.result.instructions},
+                     {"switches", r.scheduled},
+                     {"syscalls", r.result.syscalls},
+                     {"faults", r.faults.size()},
+                     {"restarts", r.restarts}};
+    if (r.result.outcome == kernel_shim::Outcome::Exited) j["exit_code"] = r.result.exit_code;
+    if (!r.result.report.empty()) j["report"] = r.result.report;
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : r.faults) {
+      nlohmann::json ev = fault_json(e.fault);
+      ev["policy"] = layout::to_string(e.action);
+      ev["outcome"] = e.outcome;
+      ev["time"] = e.time;
+      ev["report"] = e.report;
+      events.push_back(std::move(ev));
+    }
+    j["fault_events"] = std::move(events);
+    nlohmann::json audited = nlohmann::json::array();
+    for (const auto& a : r.audited)
+      audited.push_back({{"access", to_string(a.access)},
+                         {"address", a.address},
+                         {"size", a.size},
+                         {"pc", a.pc},
+                         {"count", a.count}});
+    j["audited"] = std::move(audited);
+    parts.push_back(std::move(j));
+  }
+  nlohmann::json out{{"layout", checked.layout.file},
+                     {"partitions", std::move(parts)},
+                     {"context_switches", system.context_switches()},
+                     {"time", system.now()},
+                     {"exit_status", status}};
+  const std::string audit = kernel_shim::audit_report(checked, rs);
+  if (!audit.empty()) out["audit_report"] = audit;
+  return out;
+}
 
 int run_layout(const RunArgs& args) {
   layout::ParseOptions options;
@@ -85,24 +172,48 @@ int run_layout(const RunArgs& args) {
     std::cerr << "bulkhead: " << args.image << ": the layout does not check (see bulkhead check)\n";
     return kExitInvalid;
   }
-  PrefixedConsole console;
+  if (!args.output_dir.empty()) std::filesystem::create_directories(args.output_dir);
+  PrefixedConsole console(args.json ? std::cerr : std::cout, args.output_dir);
   kernel_shim::System system(checked,
                              [&](std::string_view p, std::string_view text) { console.write(p, text); });
   kernel_shim::SystemOptions options_run;
   options_run.slice = args.slice;
   options_run.max_instructions = args.max_instructions;
-  const auto results = system.run(options_run);
+  options_run.tick = args.tick;
+  options_run.check_isolation = args.check_isolation;
+  std::vector<kernel_shim::PartitionResult> results;
+  try {
+    results = system.run(options_run);
+  } catch (const kernel_shim::IsolationError& e) {
+    console.flush();
+    std::cerr << "bulkhead: " << e.what() << "\n";
+    return kExitIsolation;
+  }
   console.flush();
   int status = 0;
+  for (const auto& r : results)
+    if (status == 0) status = exit_status(r.result);
+  if (args.json) {
+    std::cout << summary_json(checked, results, system, status).dump(2) << "\n";
+    return status;
+  }
   for (const auto& r : results) {
     std::cerr << "bulkhead: partition `" << r.name << "`: " << kernel_shim::to_string(r.result.outcome);
     if (r.result.outcome == kernel_shim::Outcome::Exited) std::cerr << " with " << r.result.exit_code;
     std::cerr << " after " << r.result.instructions << " instructions, " << r.result.syscalls << " syscalls, "
-              << r.scheduled << " turns";
+              << r.scheduled << " switches, " << r.faults.size() << " faults";
+    if (r.restarts) std::cerr << ", " << r.restarts << " restarts";
     if (!r.result.report.empty()) std::cerr << ": " << r.result.report;
     std::cerr << "\n";
-    if (status == 0) status = exit_status(r.result);
   }
+  // The full report of every fault that ended or restarted a partition (audited accesses are summarised
+  // below).
+  for (const auto& r : results)
+    for (const auto& e : r.faults)
+      if (e.action != layout::FaultAction::Audit || e.outcome != "audited")
+        std::cerr << "bulkhead: fault in `" << r.name << "` (" << layout::to_string(e.action) << ": "
+                  << e.outcome << "):\n  " << e.report << "\n";
+  std::cerr << kernel_shim::audit_report(checked, results);
   return status;
 }
 
@@ -136,6 +247,17 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--elf-dir", args->elf_dir, "With a layout: resolve relative module paths against DIR");
   cmd->add_option("--slice", args->slice, "With a layout: guest instructions per scheduling turn")
       ->capture_default_str();
+  cmd->add_option("--tick", args->tick, "With a layout: guest instructions per tick (sleep, timeouts, time)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--check-isolation", args->check_isolation,
+                "With a layout: after every context switch, prove from the unit's table that the running "
+                "partition can reach nothing outside its regions and shares (exit 3 when it can)");
+  cmd->add_flag("--json", args->json,
+                "With a layout: print the run summary and fault reports as JSON on stdout (console output "
+                "goes to stderr)");
+  cmd->add_option("--output-dir", args->output_dir,
+                  "With a layout: write each partition's console output to DIR/NAME.txt instead");
   cmd->add_flag("!--no-protection", args->protect,
                 "Run without the MPU/PMP (by default the module may touch only its own segments, with their "
                 "ELF permissions)");

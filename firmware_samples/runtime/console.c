@@ -29,3 +29,13 @@ int32_t bh_puts(const char* s) {
   fflush(stdout); /* keep ordering with buffered printf output */
   return bh_write(s, strlen(s));
 }
+
+int32_t bh_lookup(const char* name) {
+  return bh_syscall(BH_SYS_LOOKUP, (uint32_t)(uintptr_t)name, (uint32_t)strlen(name), 0, 0);
+}
+
+void* bh_region(const char* name, uint32_t* size) {
+  bh_result r = bh_syscall6(BH_SYS_REGION, (uint32_t)(uintptr_t)name, (uint32_t)strlen(name), 0, 0, 0, 0);
+  if (size) *size = r.r1;
+  return r.r1 == 0 ? (void*)0 : (void*)(uintptr_t)(uint32_t)r.r0; /* size 0: no such region */
+}

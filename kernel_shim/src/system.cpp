@@ -123,7 +123,11 @@ System::System(const layout::CheckResult& checked, PartitionConsole console)
               emu::EngineOptions{.bus = emu::BusMode::Checked, .count_instructions = true, .exact_pc = true}),
       console_(std::move(console)) {
   if (!checked_.ok()) throw std::invalid_argument(checked_.layout.file + ": the layout does not check");
+  // The target's flash and RAM exist whole, as on the silicon: an access the unit refuses there is a
+  // protection fault, not a bus fault. Peripheral memories stay unmapped (Bulkhead models no devices).
   std::vector<AddressRange> spans;
+  for (const layout::Memory& m : checked_.layout.target.memories)
+    if (m.kind != layout::MemoryKind::Peripheral) spans.push_back(m.range);
   for (std::size_t i = 0; i < checked_.partitions.size(); ++i) {
     const layout::CompiledPartition& cp = checked_.partitions[i];
     for (const auto& r : cp.regions)
@@ -396,6 +400,7 @@ void System::dispatch(Partition& p, Step& step) {
     }
     case abi::Call::Region: {
       std::string name;
+      second = 0;  // a size of 0 marks a failure: a base may look negative as a result
       ret = sys_name(p, a[0], a[1], name);
       if (ret != 0) break;
       ret = abi::kENoEnt;
