@@ -20,6 +20,7 @@
 #include "layouts.hpp"
 #include "qemu.hpp"
 #include "switch_bench.hpp"
+#include "system_bench.hpp"
 #include "workload.hpp"
 
 namespace fs = std::filesystem;
@@ -41,7 +42,7 @@ struct Options {
   std::uint64_t switches = 20000;
   double slow_seconds = 20;  // a mode whose run takes longer is run in the first round only
   // What to measure: raw realistic worst naive qemu switch (all by default; fewer for profiling one).
-  std::vector<std::string> modes = {"raw", "realistic", "worst", "naive", "qemu", "switch"};
+  std::vector<std::string> modes = {"raw", "realistic", "worst", "naive", "qemu", "switch", "system"};
   bool wants(const std::string& m) const { return std::find(modes.begin(), modes.end(), m) != modes.end(); }
 };
 
@@ -68,6 +69,14 @@ struct SwitchRow {
   std::string error;
 };
 
+struct SystemRow {
+  std::uint64_t slice = 0;  // 0: one partition's turn never ends by the slice (the baseline)
+  double mips = 0;
+  double us_per_switch = 0;  // over the baseline
+  std::uint64_t switches = 0;
+  std::string error;
+};
+
 struct ProfileReport {
   CpuProfile profile{};
   std::string workload;
@@ -77,6 +86,7 @@ struct ProfileReport {
   std::vector<double> qemu_empty_seconds;
   std::string qemu_machine;
   std::vector<SwitchRow> switches;
+  std::vector<SystemRow> system;
   std::string error;  // the profile could not be measured at all
 };
 
@@ -224,6 +234,39 @@ ProfileReport measure(CpuProfile profile, const Options& opt) {
     }
     rep.switches.push_back(row);
   }
+
+  // The kernel shim's scheduler: the same pair as a two-partition system, preempted every `slice`
+  // instructions; the cost per switch is measured against one very long slice (a switch per 10M
+  // instructions).
+  if (opt.wants("system")) {
+    const std::uint64_t n = opt.quick ? 2'000'000 : 20'000'000;
+    try {
+      std::vector<double> base, t1000, t100;
+      std::uint64_t s1000 = 0, s100 = 0;
+      for (int round = 0; round < opt.rounds; ++round) {
+        base.push_back(time_system(profile, opt.firmware_dir, 10'000'000, n).seconds);
+        SystemTiming a = time_system(profile, opt.firmware_dir, 1000, n);
+        SystemTiming b = time_system(profile, opt.firmware_dir, 100, n);
+        t1000.push_back(a.seconds);
+        t100.push_back(b.seconds);
+        s1000 = a.switches;
+        s100 = b.switches;
+      }
+      const double b0 = median(base);
+      rep.system.push_back({0, static_cast<double>(n) / b0 / 1e6, 0, 0, {}});
+      for (auto [slice, times, switches] :
+           {std::tuple{1000ull, &t1000, s1000}, std::tuple{100ull, &t100, s100}}) {
+        const double t = median(*times);
+        rep.system.push_back({slice,
+                              static_cast<double>(n) / t / 1e6,
+                              switches > 0 ? (t - b0) / static_cast<double>(switches) * 1e6 : 0,
+                              switches,
+                              {}});
+      }
+    } catch (const std::exception& e) {
+      rep.system.push_back({0, 0, 0, 0, e.what()});
+    }
+  }
   return rep;
 }
 
@@ -232,6 +275,8 @@ bool report_ok(const ProfileReport& r) {
   for (const auto& c : r.columns)
     if (!c.error.empty()) return false;
   for (const auto& s : r.switches)
+    if (!s.error.empty()) return false;
+  for (const auto& s : r.system)
     if (!s.error.empty()) return false;
   return true;
 }
@@ -279,6 +324,20 @@ void print_table(const std::vector<ProfileReport>& reports, const Options& opt) 
           "register writes alone %.2f us, context save+restore alone %.2f us)\n",
           s.regions, s.reprogram_us, s.swap_us, s.slice_us, s.program_only_us, s.context_only_us);
     }
+    if (!r.system.empty())
+      std::printf(
+          "  kernel shim scheduler (bench_switch pair as a layout; preemption, restore, unit swap):\n");
+    for (const auto& s : r.system) {
+      if (!s.error.empty()) {
+        std::printf("    FAILED: %s\n", s.error.c_str());
+      } else if (s.slice == 0) {
+        std::printf("    slice 10M (baseline): %.1f MIPS\n", s.mips);
+      } else {
+        std::printf("    slice %llu: %.1f MIPS, %llu switches, %.2f us per switch over the baseline\n",
+                    static_cast<unsigned long long>(s.slice), s.mips,
+                    static_cast<unsigned long long>(s.switches), s.us_per_switch);
+      }
+    }
   }
 }
 
@@ -323,6 +382,15 @@ nlohmann::json to_json(const std::vector<ProfileReport>& reports, const Options&
       if (!s.error.empty()) m["error"] = s.error;
       p["context_switch"].push_back(m);
     }
+    p["system"] = nlohmann::json::array();
+    for (const auto& s : r.system) {
+      nlohmann::json m = {{"slice", s.slice},
+                          {"mips", s.mips},
+                          {"switches", s.switches},
+                          {"us_per_switch_over_baseline", s.us_per_switch}};
+      if (!s.error.empty()) m["error"] = s.error;
+      p["system"].push_back(m);
+    }
     j["profiles"].push_back(p);
   }
   return j;
@@ -344,7 +412,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"cortex-m4", "cortex-m33", "rv32imac"}));
   app.add_flag("!--no-qemu", opt.qemu, "Skip the QEMU column");
   app.add_option("--modes", opt.modes, "Measure only these (e.g. --modes raw worst, to profile one mode)")
-      ->check(CLI::IsMember({"raw", "realistic", "worst", "naive", "qemu", "switch"}));
+      ->check(CLI::IsMember({"raw", "realistic", "worst", "naive", "qemu", "switch", "system"}));
   app.add_option("--slow-seconds", opt.slow_seconds,
                  "A mode whose first run takes longer than this is not repeated in later rounds");
   app.add_option("--firmware-dir", opt.firmware_dir, "Where bench_mix-*.elf and bench_switch*-*.elf are");
