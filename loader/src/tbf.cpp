@@ -235,7 +235,6 @@ TbfApp parse_tbf(std::span<const std::uint8_t> bytes, std::string name) {
   if (!h.has_program) h.binary_end_offset = h.total_size;
 
   TbfApp app;
-  app.name = std::move(name);
   if (!h.is_padding()) {
     const std::uint64_t protected_end = std::uint64_t{h.header_size} + h.protected_trailer_size;
     if (protected_end > h.total_size) {
@@ -260,6 +259,7 @@ TbfApp parse_tbf(std::span<const std::uint8_t> bytes, std::string name) {
   }
   app.header = std::move(h);
   app.bytes.assign(tbf.begin(), tbf.end());
+  app.name = std::move(name);  // last: `fail` uses it
   return app;
 }
 
