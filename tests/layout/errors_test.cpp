@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "bulkhead/layout/check.hpp"
 #include "bulkhead/layout/layout.hpp"
+#include "bulkhead/loader/elf.hpp"
 #include "layout_test_util.hpp"
 
 namespace bulkhead::layout::test {
@@ -277,13 +279,20 @@ std::string app_with(const std::string& regions) {
 }
 
 TEST(LayoutCheckElf, SegmentOutsideTheRegionsNamesPartitionAndRange) {
-  // hello's code is 0x1dbc bytes: a 4 KiB code region leaves its tail uncovered.
+  // hello's code is more than 4 KiB (its size read from the ELF): a 4 KiB code region leaves its tail
+  // uncovered.
+  const loader::Image hello = loader::load_elf(std::string(FIRMWARE_DIR) + "/hello-cortex-m4.elf");
+  const std::uint32_t size = hello.segments.at(0).memsz;
+  ASSERT_GT(size, 0x1000u);
   const CheckResult r = check_text(app_with(region("code", "code", "0x08000000", "0x1000") +
                                             region("ram", "data", "0x20000000", "0x1000")));
   const Diagnostic* d = find(r, "elf");
   expect_names(d, "app", "");
-  EXPECT_THAT(d->message, HasSubstr("hello-cortex-m4.elf segment 0 0x8000000+0x1dbc (r-x)"));
-  EXPECT_THAT(d->message, HasSubstr("0x8001000+0xdbc is not covered"));
+  char seg[80], tail[80];
+  std::snprintf(seg, sizeof seg, "hello-cortex-m4.elf segment 0 0x8000000+0x%x (r-x)", size);
+  std::snprintf(tail, sizeof tail, "0x8001000+0x%x is not covered", size - 0x1000);
+  EXPECT_THAT(d->message, HasSubstr(seg));
+  EXPECT_THAT(d->message, HasSubstr(tail));
 }
 
 TEST(LayoutCheckElf, MissingModuleNamesThePartition) {
