@@ -1,6 +1,7 @@
 // `bulkhead run` end to end: real cross-compiled modules, the real binary, exit statuses and reports.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -240,3 +241,53 @@ TEST(Run, ChecksumMatchesHostComputation) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string system_layout(const std::string& name, const std::string& target) {
+  return std::string(BULKHEAD_FIRMWARE_DIR) + "/systems/" + name + "-" + target + ".toml";
+}
+
+}  // namespace
+
+// `bulkhead run SYSTEM --json`: the summary and the fault reports as one JSON document on stdout; the
+// partitions' console output goes to stderr.
+TEST(RunSystem, JsonSummaryHasEveryPartitionAndFault) {
+  Outcome o = bulkhead("run --json --max-instructions 3000000 " + system_layout("faults", "armv7m"));
+  EXPECT_EQ(o.status, 139) << o.err;
+  EXPECT_EQ(o.out.front(), '{');
+  for (const char* key :
+       {"\"name\": \"victim\"", "\"outcome\": \"exited\"", "\"exit_code\": 0", "\"name\": \"stray\"",
+        "\"policy\": \"restart\"", "\"outcome\": \"restarted (1 of 2)\"",
+        "\"outcome\": \"killed; notified `supervisor`\"", "\"kind\": \"MemManage\"", "\"mmfar\": 537133056",
+        "\"audit_report\"", "\"context_switches\"", "\"switches\"", "\"syscalls\""})
+    EXPECT_NE(o.out.find(key), std::string::npos) << key << "\n" << o.out;
+  EXPECT_NE(o.err.find("[victim] victim: done"), std::string::npos) << o.err;
+  EXPECT_EQ(o.out.find("[victim]"), std::string::npos);
+}
+
+TEST(RunSystem, OutputDirGetsOneFilePerPartition) {
+  const fs::path dir = fs::temp_directory_path() / ("bulkhead-out-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  Outcome o = bulkhead("run --output-dir " + dir.string() + " " + system_layout("ipc", "rv32"));
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(slurp(dir / "consumer.txt"), "consumer: served 5 requests\nconsumer: notified (bits 1)\n");
+  EXPECT_NE(slurp(dir / "producer.txt").find("producer: 5 + 25 = 30\n"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(RunSystem, HaltPolicyExits134AndAuditPrintsTheSmallestChange) {
+  Outcome halt = bulkhead("run " + system_layout("halt", "armv8m"));
+  EXPECT_EQ(halt.status, 134) << halt.err;
+  EXPECT_NE(halt.err.find("partition `victim`: stopped by the system halt"), std::string::npos) << halt.err;
+  Outcome faults =
+      bulkhead("run --check-isolation --max-instructions 3000000 " + system_layout("faults", "rv32"));
+  EXPECT_NE(faults.err.find("audit: partition `snoop`: 5 distinct out-of-layout accesses"), std::string::npos)
+      << faults.err;
+  EXPECT_NE(faults.err.find("smallest change: give `snoop` [[partition.region]] base = 0x801d2000, size = "
+                            "0x00000008, access = \"rw\""),
+            std::string::npos)
+      << faults.err;
+  EXPECT_NE(faults.err.find("regions in force (pmp):"), std::string::npos);
+}
