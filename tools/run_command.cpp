@@ -3,11 +3,14 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "bulkhead/emu/engine.hpp"
+#include "bulkhead/gdbstub/kernel_target.hpp"
+#include "bulkhead/gdbstub/server.hpp"
 #include "bulkhead/kernel_shim/kernel.hpp"
 #include "bulkhead/kernel_shim/system.hpp"
 #include "bulkhead/layout/check.hpp"
@@ -30,6 +33,7 @@ struct RunArgs {
   bool check_isolation = false;
   bool json = false;
   std::string output_dir;
+  int gdb_port = -1;  // --gdb PORT (0: any free port); -1: no debugger
 };
 
 int exit_status(const kernel_shim::ModuleResult& r) {
@@ -217,8 +221,29 @@ int run_layout(const RunArgs& args) {
   return status;
 }
 
+// --gdb: the module starts stopped at its entry and runs under the debugger's control (gdbstub/). nullopt:
+// the debugger killed it before it ended.
+std::optional<kernel_shim::ModuleResult> debug(kernel_shim::Kernel& kernel, const RunArgs& args) {
+  gdbstub::KernelTarget target(kernel, std::filesystem::path(args.image).filename().string(),
+                               args.max_instructions);
+  gdbstub::ServerOptions options;
+  options.port = static_cast<std::uint16_t>(args.gdb_port);
+  options.on_listening = [](std::uint16_t port) {
+    std::cerr << "bulkhead: waiting for GDB on 127.0.0.1:" << port << "\n" << std::flush;
+  };
+  const gdbstub::SessionEnd end = gdbstub::serve(target, options);
+  if (end == gdbstub::SessionEnd::Detached) return target.finish();
+  return target.result();
+}
+
 int run(const RunArgs& args) {
-  if (args.image.size() > 5 && args.image.ends_with(".toml")) return run_layout(args);
+  if (args.image.size() > 5 && args.image.ends_with(".toml")) {
+    if (args.gdb_port >= 0) {
+      std::cerr << "bulkhead: --gdb debugs a single module ELF; layouts are not supported yet\n";
+      return kExitUsage;
+    }
+    return run_layout(args);
+  }
   loader::Image image = loader::load_elf(args.image);
   emu::CpuProfile profile = emu::default_profile(image.arch);
   if (!args.cpu.empty()) profile = *emu::parse_profile(args.cpu);
@@ -226,7 +251,17 @@ int run(const RunArgs& args) {
   kernel_shim::Kernel kernel(image, profile, [](std::string_view text) { std::cout << text << std::flush; });
   kernel.set_source_lines(loader::SourceLines::open(args.image));
   if (args.protect) kernel.protect_image();
-  kernel_shim::ModuleResult result = kernel.run(args.max_instructions);
+  kernel_shim::ModuleResult result;
+  if (args.gdb_port >= 0) {
+    auto debugged = debug(kernel, args);
+    if (!debugged) {
+      std::cerr << "bulkhead: killed by the debugger\n";
+      return kExitHalted;  // 128 + SIGKILL
+    }
+    result = std::move(*debugged);
+  } else {
+    result = kernel.run(args.max_instructions);
+  }
   std::cout.flush();
   if (result.outcome != kernel_shim::Outcome::Exited) std::cerr << "bulkhead: " << result.report << "\n";
   return exit_status(result);
@@ -258,6 +293,11 @@ void add_run_command(CLI::App& app, Action& action) {
                 "goes to stderr)");
   cmd->add_option("--output-dir", args->output_dir,
                   "With a layout: write each partition's console output to DIR/NAME.txt instead");
+  cmd->add_option(
+         "--gdb", args->gdb_port,
+         "Serve GDB's remote protocol on 127.0.0.1:PORT (0: any free port); the module starts stopped "
+         "at its entry")
+      ->check(CLI::Range(0, 65535));
   cmd->add_flag("!--no-protection", args->protect,
                 "Run without the MPU/PMP (by default the module may touch only its own segments, with their "
                 "ELF permissions)");

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "bulkhead/core/log.hpp"
 #include "engine_impl.hpp"
@@ -121,6 +122,14 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
       [&] {
         const auto pc = static_cast<std::uint32_t>(address);
         if (!s->pending_stores.empty()) s->commit_stores();  // the previous instruction completed
+        if (!s->breakpoints.empty() && !s->prot_probe && !s->probing) {
+          // A debugger breakpoint stops before the instruction, like a budget stop (not counted).
+          if (!std::exchange(s->bp_skip, false) && s->breakpoints.contains(pc)) {
+            s->at_breakpoint = true;
+            s->stop(StopReason::Budget);
+            return 0;
+          }
+        }
         if (s->options.count_instructions && !s->prot_probe) {
           // The budget, instruction by instruction: a stop here is before this instruction runs.
           if (s->run_instructions >= s->run_budget) {

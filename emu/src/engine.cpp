@@ -197,6 +197,10 @@ void Engine::write_memory(std::uint32_t address, std::span<const std::uint8_t> b
   if (!is_mapped(address, static_cast<std::uint32_t>(bytes.size())))
     throw EngineError("host write to unmapped memory at " + std::to_string(address));
   check_uc(uc_mem_write(impl_->uc.get(), address, bytes.data(), bytes.size()), "uc_mem_write");
+  // Unicorn 2.1.1 keeps blocks translated from the old bytes (pinned by DebugSupport tests): drop those of
+  // the written range, so that a debugger's patch, or a reloaded image, is what runs next (~2 us a call).
+  check_uc(uc_ctl_remove_cache(impl_->uc.get(), address, std::uint64_t{address} + bytes.size()),
+           "uc_ctl_remove_cache");
   // Code may have changed under cached block counts and the RISC-V scan for M-mode instructions.
   std::fill(impl_->block_insns.begin(), impl_->block_insns.end(), Impl::BlockCount{});
   if (impl_->arch == Arch::Rv32) {
@@ -268,6 +272,46 @@ std::uint32_t Engine::sp() const {
 }
 void Engine::set_sp(std::uint32_t sp) {
   set_reg(impl_->arch == Arch::Rv32 ? 2 : 13, sp);
+}
+
+std::uint32_t Engine::xpsr() const {
+  if (impl_->arch == Arch::Rv32) throw EngineError("xPSR: not a RISC-V register");
+  std::uint32_t v = 0;
+  check_uc(uc_reg_read(impl_->uc.get(), UC_ARM_REG_XPSR, &v), "uc_reg_read(xPSR)");
+  return v;
+}
+
+void Engine::set_xpsr(std::uint32_t value) {
+  if (impl_->arch == Arch::Rv32) throw EngineError("xPSR: not a RISC-V register");
+  check_uc(uc_reg_write(impl_->uc.get(), UC_ARM_REG_XPSR, &value), "uc_reg_write(xPSR)");
+}
+
+void Engine::enable_exact_pc() {
+  if (!impl_->exact_pc_hook) impl_->install_exact_pc_hook();
+}
+
+void Engine::add_breakpoint(std::uint32_t address) {
+  enable_exact_pc();
+  if (impl_->arch != Arch::Rv32) address &= ~1u;
+  impl_->breakpoints.insert(address);
+}
+
+void Engine::remove_breakpoint(std::uint32_t address) {
+  if (impl_->arch != Arch::Rv32) address &= ~1u;
+  impl_->breakpoints.erase(address);
+}
+
+void Engine::clear_breakpoints() {
+  impl_->breakpoints.clear();
+}
+
+bool Engine::has_breakpoint(std::uint32_t address) const {
+  if (impl_->arch != Arch::Rv32) address &= ~1u;
+  return impl_->breakpoints.contains(address);
+}
+
+void Engine::skip_breakpoint_once() {
+  impl_->bp_skip = true;
 }
 
 void Engine::drop_privilege() {

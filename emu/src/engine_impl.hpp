@@ -140,6 +140,12 @@ struct Engine::Impl {
   std::uint32_t probe_size = 0;
   Access probe_access = Access::Read;
 
+  // Debugger breakpoints (checked by the exact-PC code hook); bp_skip exempts the next instruction the hook
+  // sees (the one a debugger resumes at, or one a run() resumes internally after it was interrupted).
+  std::unordered_set<std::uint32_t> breakpoints;
+  bool bp_skip = false;
+  bool at_breakpoint = false;
+
   // What stopped the run, recorded by the hooks.
   std::optional<StopReason> stop_reason;
   std::optional<Fault> fault;

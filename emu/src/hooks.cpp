@@ -216,6 +216,7 @@ RunResult Engine::run(std::uint64_t max_instructions) {
   s.stop_reason.reset();
   s.fault.reset();
   s.trap_imm = 0;
+  s.at_breakpoint = false;
   s.run_instructions = 0;
   s.run_budget = s.options.count_instructions ? max_instructions : ~0ull;
   s.pending_block_insns = 0;
@@ -233,7 +234,9 @@ RunResult Engine::run(std::uint64_t max_instructions) {
   bool uncounted = false;  // the interrupted instruction's count was already taken back
   // Stops that are the bus's own business (installing the exact-PC hook, settling an alias access) resume
   // here at the same instruction; everything else leaves the loop.
-  for (;;) {
+  for (bool resumed = false;; resumed = true) {
+    // The instruction an internal resume starts at already passed the breakpoint check.
+    if (resumed) s.bp_skip = true;
     s.denied_page.reset();
     s.denied_prot_page.reset();
     s.need_exact_pc_hook = false;
@@ -297,7 +300,9 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     }
     break;
   }
+  s.bp_skip = false;  // skip_breakpoint_once() applies to this run only
   result.pc = pc();
+  result.breakpoint = s.at_breakpoint;
   // Counted by the code hook, the instruction a stop interrupted (a fault, a refused fill) was counted when
   // it started but did not complete.
   if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0 && !uncounted &&

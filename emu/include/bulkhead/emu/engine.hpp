@@ -45,6 +45,9 @@ struct RunResult {
   std::uint32_t trap_imm = 0;
   std::optional<Fault> fault;
   std::string error;
+  // With reason Budget: the run stopped before the instruction at `pc` because a debugger breakpoint is
+  // there (add_breakpoint). Kept out of StopReason so that callers that never set breakpoints need no case.
+  bool breakpoint = false;
 };
 
 // A host-side error: bad use of the engine (overlapping maps, unaligned map, access to unmapped memory from
@@ -127,6 +130,10 @@ class Engine {
   void set_pc(std::uint32_t pc);  // Arm: a Thumb address, with or without bit 0
   std::uint32_t sp() const;
   void set_sp(std::uint32_t sp);
+  // Arm only (EngineError on RISC-V): the combined program status register (APSR | IPSR | EPSR, with the
+  // Thumb bit), as GDB's org.gnu.gdb.arm.m-profile `xpsr` shows it. A write obeys Unicorn's xPSR write rules.
+  std::uint32_t xpsr() const;
+  void set_xpsr(std::uint32_t value);
 
   // Arm: enter unprivileged thread mode (CONTROL.nPRIV = 1). RISC-V: the hart stays in M-mode (see
   // docs/design.md) and the protection unit decides for U-mode; M-mode-only instructions fault as illegal.
@@ -154,6 +161,20 @@ class Engine {
   // counted per translated block: a run stops at the first block boundary where the count reaches it.
   RunResult run(std::uint64_t max_instructions);
   std::uint64_t instructions_executed() const;  // over all runs
+
+  // Debugger support. Installs the exact-PC code hook if it is not installed yet (EngineOptions::exact_pc):
+  // with it, run(1) executes exactly one instruction and breakpoints stop exactly.
+  void enable_exact_pc();
+  // Software breakpoints, checked by the exact-PC code hook (enabled by the first add): run() stops *before*
+  // an instruction at one of these addresses, with reason Budget and RunResult::breakpoint set. Arm
+  // addresses are taken without the Thumb bit.
+  void add_breakpoint(std::uint32_t address);
+  void remove_breakpoint(std::uint32_t address);
+  void clear_breakpoints();
+  bool has_breakpoint(std::uint32_t address) const;
+  // The next run() does not stop at a breakpoint on the first instruction it executes: a debugger resuming
+  // from a breakpoint stop (or stepping from one) runs the instruction it stopped before.
+  void skip_breakpoint_once();
 
  private:
   Fault probe_bus_fault(std::uint32_t pc);

@@ -1,0 +1,133 @@
+// What a debugger needs from the engine: exact single steps, software breakpoints that stop before the
+// instruction, host writes into code that the next run executes, and the Arm status register.
+#include <gtest/gtest.h>
+
+#include "snippets.hpp"
+
+namespace bulkhead::emu {
+namespace {
+
+using namespace test;
+
+Engine exact_engine(CpuProfile p, const std::vector<std::uint8_t>& code) {
+  Engine e = make_engine(p, code);
+  e.enable_exact_pc();
+  return e;
+}
+
+TEST(DebugSupport, RunOfOneExecutesExactlyOneInstructionArm) {
+  // movs r0,#1; adds r0,#1; b.w (32-bit, to the next instruction); adds r0,#1; svc #0
+  auto e = exact_engine(CpuProfile::CortexM4,
+                        thumb({t_movs(0, 1), t_adds(0, 1), 0xF000, 0xB800, t_adds(0, 1), t_svc(0)}));
+  const std::uint32_t expect_pc[] = {kCode + 2, kCode + 4, kCode + 8, kCode + 10};
+  const std::uint32_t expect_r0[] = {1, 2, 2, 3};
+  for (int i = 0; i < 4; ++i) {
+    RunResult r = e.run(1);
+    ASSERT_EQ(r.reason, StopReason::Budget) << i;
+    EXPECT_EQ(r.instructions, 1u) << i;
+    EXPECT_EQ(r.pc, expect_pc[i]) << i;
+    EXPECT_EQ(e.reg(0), expect_r0[i]) << i;
+  }
+  RunResult r = e.run(1);  // the SVC is the one instruction of this step
+  ASSERT_EQ(r.reason, StopReason::Syscall);
+  EXPECT_EQ(r.instructions, 1u);
+  EXPECT_EQ(e.instructions_executed(), 5u);
+}
+
+TEST(DebugSupport, RunOfOneExecutesExactlyOneInstructionRv32) {
+  auto e = exact_engine(CpuProfile::Rv32imac,
+                        rv({rv_addi(10, 0, 1), rv_addi(10, 10, 1), rv_addi(10, 10, 1), RV_J_SELF}));
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    RunResult r = e.run(1);
+    ASSERT_EQ(r.reason, StopReason::Budget);
+    EXPECT_EQ(r.instructions, 1u);
+    EXPECT_EQ(r.pc, kCode + 4 * i);
+    EXPECT_EQ(e.reg(10), i);
+  }
+  EXPECT_EQ(e.run(1).pc, kCode + 12);  // the jump to itself
+}
+
+TEST(DebugSupport, BreakpointStopsBeforeTheInstructionAndResumesPastIt) {
+  auto e = make_engine(CpuProfile::CortexM4,
+                       thumb({t_movs(0, 1), t_adds(0, 1), t_adds(0, 1), t_svc(0), T_SELF_LOOP}));
+  e.add_breakpoint(kCode + 4 + 1);  // the Thumb bit is ignored
+  EXPECT_TRUE(e.has_breakpoint(kCode + 4));
+  RunResult r = e.run(100);
+  ASSERT_EQ(r.reason, StopReason::Budget);
+  EXPECT_TRUE(r.breakpoint);
+  EXPECT_EQ(r.pc, kCode + 4);
+  EXPECT_EQ(r.instructions, 2u);
+  EXPECT_EQ(e.reg(0), 2u);  // the instruction at the breakpoint has not run
+
+  // Resumed as it is, the run stops at once; told to step over it, it goes on to the SVC.
+  r = e.run(100);
+  EXPECT_TRUE(r.breakpoint);
+  EXPECT_EQ(r.instructions, 0u);
+  e.skip_breakpoint_once();
+  r = e.run(100);
+  ASSERT_EQ(r.reason, StopReason::Syscall);
+  EXPECT_FALSE(r.breakpoint);
+  EXPECT_EQ(e.reg(0), 3u);
+}
+
+TEST(DebugSupport, BreakpointRightAfterASyscallIsNotSkipped) {
+  auto e = make_engine(CpuProfile::CortexM33, thumb({t_svc(0), t_movs(0, 5), T_SELF_LOOP}));
+  e.add_breakpoint(kCode + 2);
+  e.skip_breakpoint_once();  // applies to the first instruction (the SVC) only
+  ASSERT_EQ(e.run(100).reason, StopReason::Syscall);
+  RunResult r = e.run(100);
+  EXPECT_TRUE(r.breakpoint);
+  EXPECT_EQ(r.pc, kCode + 2);
+  EXPECT_EQ(e.reg(0), 0u);
+}
+
+TEST(DebugSupport, BreakpointInALoopHitsEveryIterationUntilRemoved) {
+  auto e =
+      make_engine(CpuProfile::Rv32imac, rv({rv_addi(10, 10, 1), rv_addi(11, 11, 1), 0xFF9FF06F /* j -8 */}));
+  e.add_breakpoint(kCode + 4);
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    e.skip_breakpoint_once();
+    RunResult r = e.run(1000);
+    ASSERT_TRUE(r.breakpoint);
+    EXPECT_EQ(r.pc, kCode + 4);
+    EXPECT_EQ(e.reg(10), i);
+    EXPECT_EQ(e.reg(11), i - 1);
+  }
+  e.remove_breakpoint(kCode + 4);
+  RunResult r = e.run(300);
+  EXPECT_FALSE(r.breakpoint);
+  EXPECT_EQ(r.instructions, 300u);
+}
+
+TEST(DebugSupport, HostWriteIntoCodeThatRanIsExecuted) {
+  // The patched instruction is in the middle of a block that has run (and was translated) already.
+  for (bool exact : {false, true}) {
+    auto e = make_engine(CpuProfile::CortexM4, thumb({t_movs(0, 1), t_movs(1, 1), t_svc(0)}));
+    if (exact) e.enable_exact_pc();
+    ASSERT_EQ(e.run(10).reason, StopReason::Syscall);
+    EXPECT_EQ(e.reg(1), 1u);
+    e.write_memory(kCode + 2, thumb({t_movs(1, 2)}));
+    e.set_pc(kCode);
+    ASSERT_EQ(e.run(10).reason, StopReason::Syscall);
+    EXPECT_EQ(e.reg(1), 2u) << "exact_pc " << exact;
+  }
+  auto e = make_engine(CpuProfile::Rv32imac, rv({rv_addi(10, 0, 1), rv_addi(11, 0, 1), RV_ECALL}));
+  ASSERT_EQ(e.run(10).reason, StopReason::Syscall);
+  e.write_memory(kCode + 4, rv({rv_addi(11, 0, 7)}));
+  e.set_pc(kCode);
+  ASSERT_EQ(e.run(10).reason, StopReason::Syscall);
+  EXPECT_EQ(e.reg(11), 7u);
+}
+
+TEST(DebugSupport, XpsrShowsThumbBitAndFlags) {
+  auto e = make_engine(CpuProfile::CortexM4, thumb({t_movs(0, 0), t_svc(0)}));
+  ASSERT_EQ(e.run(10).reason, StopReason::Syscall);
+  const std::uint32_t xpsr = e.xpsr();
+  EXPECT_NE(xpsr & (1u << 24), 0u) << std::hex << xpsr;  // EPSR.T
+  EXPECT_NE(xpsr & (1u << 30), 0u) << std::hex << xpsr;  // APSR.Z from movs #0
+  auto rv32 = make_engine(CpuProfile::Rv32imac, rv({RV_ECALL}));
+  EXPECT_THROW((void)rv32.xpsr(), EngineError);
+}
+
+}  // namespace
+}  // namespace bulkhead::emu
