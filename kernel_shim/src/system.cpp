@@ -165,6 +165,14 @@ System::System(const layout::CheckResult& checked, PartitionConsole console)
 
 System::~System() = default;
 
+const std::string& System::partition_name(int id) const {
+  return partitions_.at(static_cast<std::size_t>(id))->name;
+}
+
+const loader::Image& System::partition_image(int id) const {
+  return partitions_.at(static_cast<std::size_t>(id))->image;
+}
+
 bool System::may_access(const Partition& p, std::uint32_t addr, std::uint32_t len, Access access) const {
   // The caller's own programming decides, byte by byte, at the caller's privilege: the kernel never reads
   // or writes for a module what the module could not itself (Hubris can_access, FreeRTOS-MPU
@@ -300,6 +308,7 @@ void System::dispatch(Partition& p, Step& step) {
   switch (static_cast<abi::Call>(number)) {
     case abi::Call::Exit:
       p.res.result.exit_code = static_cast<std::int32_t>(a[0]);
+      if (observer_) observer_->on_syscall(p.id, number, a, std::nullopt, now_);
       end(p, Outcome::Exited);
       step.end_turn = true;
       return;
@@ -437,9 +446,13 @@ void System::dispatch(Partition& p, Step& step) {
       logger->info("{}: unknown syscall {} at pc {:#x}", p.name, number, engine_.pc());
       break;
   }
-  if (p.state != State::Ready) return;  // blocked: its results arrive when it is woken
+  if (p.state != State::Ready) {  // blocked: its results arrive when it is woken
+    if (observer_) observer_->on_syscall(p.id, number, a, std::nullopt, now_);
+    return;
+  }
   engine_.set_reg(r.result, static_cast<std::uint32_t>(ret));
   if (second) engine_.set_reg(r.result + 1, *second);
+  if (observer_) observer_->on_syscall(p.id, number, a, ret, now_);
 }
 
 // ---- Ending, restarting, waking ----
@@ -449,6 +462,7 @@ void System::end(Partition& p, Outcome outcome) {
   p.deadline = kNever;
   p.res.result.outcome = outcome;
   release_peers(p);
+  if (observer_) observer_->on_end(p.id, outcome, now_);
 }
 
 void System::release_peers(Partition& p) {
@@ -568,6 +582,7 @@ void System::on_fault(Partition& p, const Fault& f) {
     }
   }
   logger->info("{}: {}", p.name, ev.outcome);
+  if (observer_) observer_->on_fault(p.id, ev);
   p.res.faults.push_back(std::move(ev));
 }
 
@@ -589,6 +604,7 @@ void System::audit(Partition& p, const Fault& f, Step& step) {
   ev.outcome = "audited";
   ev.time = now_;
   ev.report = p.name + ": " + fault_report(f, p.image, p.lines);
+  if (observer_) observer_->on_fault(p.id, ev);
   p.res.faults.push_back(std::move(ev));
   engine_.set_protection_unit(nullptr);
   const emu::RunResult r = engine_.run(1);
@@ -688,6 +704,7 @@ void System::turn(Partition& p, const SystemOptions& options) {
   engine_.set_protection_unit(p.unit.get());
   ++switches_;
   ++p.res.scheduled;
+  if (observer_) observer_->on_switch(p.id, now_);
   if (p.ret) {
     const AbiRegs& r = engine_.arch() == Arch::Rv32 ? kRiscv : kArm;
     engine_.set_reg(r.result, (*p.ret)[0]);

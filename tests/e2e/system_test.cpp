@@ -262,6 +262,30 @@ TEST_P(EverySystemTarget, CheckIsolationStopsARunWhoseUnitGrantsTooMuch) {
   EXPECT_EQ(run(checked, options).of("consumer").result.outcome, Outcome::Exited);
 }
 
+// The observer sees every switch, every served call with its result, every fault and every end.
+TEST_P(EverySystemTarget, TheObserverSeesSwitchesCallsFaultsAndEnds) {
+  struct Recorder : SystemObserver {
+    std::uint64_t switches = 0, sends = 0, blocked = 0, faults = 0, ends = 0;
+    void on_switch(int, std::uint64_t) override { ++switches; }
+    void on_syscall(int, std::uint32_t n, const std::uint32_t (&)[6], std::optional<std::int32_t> r,
+                    std::uint64_t) override {
+      if (n == 7) ++sends;
+      if (!r) ++blocked;
+    }
+    void on_fault(int, const FaultEvent&) override { ++faults; }
+    void on_end(int, Outcome, std::uint64_t) override { ++ends; }
+  } rec;
+  System system(load("ipc", GetParam()), [](std::string_view, std::string_view) {});
+  system.set_observer(&rec);
+  system.run({});
+  EXPECT_EQ(rec.switches, system.context_switches());
+  EXPECT_EQ(rec.sends, 5u);
+  EXPECT_GE(rec.blocked, 5u + 2u);  // every send blocks for its reply; both exits end their callers
+  EXPECT_EQ(rec.faults, 0u);
+  EXPECT_EQ(rec.ends, 2u);
+  EXPECT_EQ(system.partition_name(1), "consumer");
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, EverySystemTarget, ::testing::Values("armv7m", "armv8m", "rv32"));
 
 }  // namespace

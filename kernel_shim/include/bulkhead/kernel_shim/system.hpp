@@ -70,6 +70,20 @@ class IsolationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Sees what the kernel does, for traces and debuggers (docs/design.md). Called on the kernel's thread,
+// between engine runs; a callback may read the engine (the partition in question is the one switched in) but
+// must not run it. Default: nothing.
+class SystemObserver {
+ public:
+  virtual ~SystemObserver() = default;
+  virtual void on_switch(int /*partition*/, std::uint64_t /*time*/) {}
+  // After the call was served: `result` is what r0/a0 got (nothing when the caller blocked or ended).
+  virtual void on_syscall(int /*partition*/, std::uint32_t /*number*/, const std::uint32_t (&/*args*/)[6],
+                          std::optional<std::int32_t> /*result*/, std::uint64_t /*time*/) {}
+  virtual void on_fault(int /*partition*/, const FaultEvent& /*event*/) {}
+  virtual void on_end(int /*partition*/, Outcome /*outcome*/, std::uint64_t /*time*/) {}
+};
+
 class System {
  public:
   // `checked` must be ok() and name a module ELF for at least one partition (std::invalid_argument
@@ -83,6 +97,12 @@ class System {
   emu::Engine& engine() { return engine_; }
   std::uint64_t now() const { return now_; }  // system time in guest instructions (idle time included)
   std::uint64_t context_switches() const { return switches_; }
+  // Partitions that run a module, by id.
+  std::size_t partition_count() const { return partitions_.size(); }
+  const std::string& partition_name(int id) const;
+  const loader::Image& partition_image(int id) const;
+  // Not owned; nullptr for none. Set before run().
+  void set_observer(SystemObserver* observer) { observer_ = observer; }
 
  private:
   struct Partition;
@@ -117,6 +137,7 @@ class System {
   std::uint64_t idle_ = 0;  // time skipped while every partition was blocked
   std::uint64_t switches_ = 0;
   bool halted_ = false;
+  SystemObserver* observer_ = nullptr;
 };
 
 // The audit policy's final report: every out-of-layout access per partition, grouped by the region (or
