@@ -29,8 +29,18 @@ std::string indent(const std::string& text, const std::string& by) {
   return out;
 }
 
-std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
+// A failure message on one line (JUnit's `message` attribute), at most 400 characters.
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      while (!out.empty() && out.back() == ' ') out.pop_back();
+      out += out.ends_with(':') ? " " : "; ";
+    } else if (c != ' ' || (!out.empty() && out.back() != ' ')) {
+      out += c;
+    }
+  }
+  return out.size() > 400 ? out.substr(0, 397) + "..." : out;
 }
 
 // The faults the case's partitions took, one line each.
@@ -139,7 +149,12 @@ std::string case_line(const CaseResult& r) {
 std::string failure_details(const CaseResult& r, const ReportContext& ctx) {
   std::string out = case_line(r) + " (" + r.c->suite_file + ":" + std::to_string(r.c->pos.line) + ")\n";
   for (const auto& f : r.failures) out += indent(f.message, "  ") + "\n";
-  if (const std::string faults = fault_lines(r); !faults.empty()) out += indent(faults, "  ") + "\n";
+  bool faults_shown = false;  // fault failures quote the reports already
+  for (const auto& f : r.failures)
+    faults_shown =
+        faults_shown || f.kind == FailureKind::MissingFault || f.kind == FailureKind::UnexpectedFault;
+  if (const std::string faults = fault_lines(r); !faults.empty() && !faults_shown)
+    out += indent(faults, "  ") + "\n";
   for (const auto& n : r.notes) out += "  note: " + n + "\n";
   out += "  rerun: " + rerun_command(*r.c, ctx) + "\n";
   return out;
@@ -206,7 +221,7 @@ std::string junit_xml(const std::vector<CaseResult>& results, const ReportContex
         const bool error = r->status() == CaseStatus::Error || r->status() == CaseStatus::Timeout;
         const std::string tag = error ? "error" : "failure";
         const std::string message =
-            r->failures.empty() ? std::string("failed") : first_line(r->failures[0].message);
+            r->failures.empty() ? std::string("failed") : one_line(r->failures[0].message);
         const std::string type =
             r->failures.empty() ? std::string("failure") : std::string(to_string(r->failures[0].kind));
         out += "      <" + tag + " message=\"" + xml(message) + "\" type=\"" + xml(type) + "\">" +

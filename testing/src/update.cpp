@@ -83,7 +83,9 @@ struct Edit {
 }  // namespace
 
 std::string toml_string(const std::string& text) {
-  const bool multi = text.find('\n') != std::string::npos;
+  // One line ending in a newline stays a one-line "...\n"; more lines read better as the text itself.
+  const auto newlines = std::count(text.begin(), text.end(), '\n');
+  const bool multi = newlines > 1 || (newlines == 1 && !text.ends_with('\n'));
   std::string body;
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
