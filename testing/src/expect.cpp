@@ -183,7 +183,7 @@ void check_output(const Case& c, const CaseRun& run, std::vector<Failure>& out) 
         }
         break;
       case OutputMatch::Regex:
-        if (!std::regex_search(actual, std::regex(o.text)))
+        if (!std::regex_search(actual, std::regex(o.text, std::regex::ECMAScript | std::regex::multiline)))
           f.message = of + " has no match for /" + o.text + "/" + where + "\n" + excerpt(actual);
         break;
       case OutputMatch::Lines: {

@@ -528,7 +528,7 @@ class SuiteParser {
       o.match = OutputMatch::Regex;
       o.text = r_.string(*re, what + ": `regex`");
       try {
-        std::regex compiled(o.text);
+        std::regex compiled(o.text, std::regex::ECMAScript | std::regex::multiline);
       } catch (const std::regex_error& err) {
         r_.fail(*re,
                 what + ": `regex` " + dquote(o.text) + " is not a valid regular expression: " + err.what());
