@@ -109,7 +109,10 @@ int test(const TestArgs& args) {
   std::size_t failed = 0;
   if (tty)
     ro.on_finish = [&](const testing::CaseResult& r, std::size_t finished, std::size_t total) {
-      if (!r.passed()) ++failed;
+      if (!r.passed()) {
+        ++failed;
+        std::cout << "\r\033[K" << testing::case_line(r) << "\n";  // above the bar, as it happens
+      }
       draw_progress(finished, total, failed, r.c->name);
     };
   if (stream)
@@ -166,7 +169,8 @@ void add_test_command(CLI::App& app, Action& action) {
   cmd->add_flag("--update", args->update,
                 "Rewrite `exact` and `golden` output expectations from this run (never expected faults)");
   cmd->add_option("--filter", args->filters,
-                  "Run only cases whose name matches GLOB (comma-separated, repeatable)");
+                  "Run only cases whose name matches GLOB (comma-separated, repeatable)")
+      ->allow_extra_args(false);  // `--filter X SUITE.toml`: the suite is not a second pattern
   cmd->add_option("--elf-dir", args->elf_dir,
                   "Resolve module ELF paths against DIR (overrides the suite's elf_dir)");
   cmd->add_flag("--no-timeout", args->no_timeout, "Run cases without their wall-clock cap (for debuggers)");
