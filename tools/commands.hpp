@@ -23,5 +23,6 @@ constexpr int kExitStopped = 134;      // a partition's `halt` fault policy stop
 void add_run_command(CLI::App& app, Action& action);
 void add_decide_command(CLI::App& app, Action& action);
 void add_check_command(CLI::App& app, Action& action);
+void add_test_command(CLI::App& app, Action& action);
 
 }  // namespace bulkhead::cli

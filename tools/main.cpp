@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   bulkhead::cli::add_run_command(app, action);
   bulkhead::cli::add_decide_command(app, action);
   bulkhead::cli::add_check_command(app, action);
+  bulkhead::cli::add_test_command(app, action);
 
   try {
     app.parse(argc, argv);
