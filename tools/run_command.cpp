@@ -11,6 +11,7 @@
 #include "bulkhead/emu/engine.hpp"
 #include "bulkhead/gdbstub/kernel_target.hpp"
 #include "bulkhead/gdbstub/server.hpp"
+#include "bulkhead/gdbstub/system_target.hpp"
 #include "bulkhead/kernel_shim/kernel.hpp"
 #include "bulkhead/kernel_shim/system.hpp"
 #include "bulkhead/layout/check.hpp"
@@ -187,7 +188,30 @@ int run_layout(const RunArgs& args) {
   options_run.check_isolation = args.check_isolation;
   std::vector<kernel_shim::PartitionResult> results;
   try {
-    results = system.run(options_run);
+    if (args.gdb_port >= 0) {
+      // --gdb: one thread per partition; the system starts stopped and runs under the debugger's control.
+      gdbstub::SystemTarget target(system, options_run,
+                                   [](const std::vector<kernel_shim::PartitionResult>& rs) {
+                                     int s = 0;
+                                     for (const auto& r : rs)
+                                       if (s == 0) s = exit_status(r.result);
+                                     return s;
+                                   });
+      gdbstub::ServerOptions server;
+      server.port = static_cast<std::uint16_t>(args.gdb_port);
+      server.on_listening = [](std::uint16_t port) {
+        std::cerr << "bulkhead: waiting for GDB on 127.0.0.1:" << port << "\n" << std::flush;
+      };
+      const gdbstub::SessionEnd end = gdbstub::serve(target, server);
+      if (end != gdbstub::SessionEnd::Detached && !system.debug_finished()) {
+        console.flush();
+        std::cerr << "bulkhead: killed by the debugger\n";
+        return kExitHalted;
+      }
+      results = target.finish();
+    } else {
+      results = system.run(options_run);
+    }
   } catch (const kernel_shim::IsolationError& e) {
     console.flush();
     std::cerr << "bulkhead: " << e.what() << "\n";
@@ -238,10 +262,6 @@ std::optional<kernel_shim::ModuleResult> debug(kernel_shim::Kernel& kernel, cons
 
 int run(const RunArgs& args) {
   if (args.image.size() > 5 && args.image.ends_with(".toml")) {
-    if (args.gdb_port >= 0) {
-      std::cerr << "bulkhead: --gdb debugs a single module ELF; layouts are not supported yet\n";
-      return kExitUsage;
-    }
     return run_layout(args);
   }
   loader::Image image = loader::load_elf(args.image);
@@ -296,7 +316,7 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option(
          "--gdb", args->gdb_port,
          "Serve GDB's remote protocol on 127.0.0.1:PORT (0: any free port); the module starts stopped "
-         "at its entry")
+         "at its entry. With a layout: one thread per partition")
       ->check(CLI::Range(0, 65535));
   cmd->add_flag("!--no-protection", args->protect,
                 "Run without the MPU/PMP (by default the module may touch only its own segments, with their "

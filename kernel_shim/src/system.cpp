@@ -109,11 +109,14 @@ struct System::Partition {
   std::size_t input_pos = 0;
   std::uint64_t isolation_checked = kNever;  // unit generation last proven by --check-isolation
   std::uint64_t fault_address = 0;
+  std::optional<Fault> pending_fault;  // debugger: reported, its policy not applied yet
+  bool skip_breakpoint = false;        // debugger: resume past the breakpoint it stopped at
 };
 
 // What one turn's handling decided.
 struct System::Step {
   bool end_turn = false;
+  std::optional<DebugStop> stop;  // for a debugger: a breakpoint or a fault it must see
 };
 
 System::System(const layout::CheckResult& checked, PartitionConsole console)
@@ -617,6 +620,16 @@ void System::audit(Partition& p, const Fault& f, Step& step) {
   handle(p, r, step);
 }
 
+void System::apply_fault(Partition& p, const Fault& f, Step& step) {
+  const bool protection = f.verdict && !f.verdict->allowed;
+  if (p.policy.action == layout::FaultAction::Audit && protection) {
+    audit(p, f, step);
+  } else {
+    on_fault(p, f);
+    step.end_turn = true;
+  }
+}
+
 void System::handle(Partition& p, const emu::RunResult& r, Step& step) {
   p.res.result.instructions += r.instructions;
   now_ += r.instructions;
@@ -633,18 +646,23 @@ void System::handle(Partition& p, const emu::RunResult& r, Step& step) {
       ++m.syscalls;
       dispatch(p, step);
       break;
-    case emu::StopReason::Fault: {
-      const Fault& f = *r.fault;
-      const bool protection = f.verdict && !f.verdict->allowed;
-      if (p.policy.action == layout::FaultAction::Audit && protection) {
-        audit(p, f, step);
-      } else {
-        on_fault(p, f);
+    case emu::StopReason::Fault:
+      if (debugging_) {
+        // A debugger sees the fault first, with the PC at the faulting instruction; the policy applies when
+        // the partition next runs.
+        p.pending_fault = *r.fault;
+        step.stop = DebugStop{DebugStop::Kind::Fault, p.id, *r.fault};
+        step.end_turn = true;
+        break;
+      }
+      apply_fault(p, *r.fault, step);
+      break;
+    case emu::StopReason::Budget:
+      if (r.breakpoint) {
+        p.skip_breakpoint = true;
+        step.stop = DebugStop{DebugStop::Kind::Breakpoint, p.id, std::nullopt};
         step.end_turn = true;
       }
-      break;
-    }
-    case emu::StopReason::Budget:
       break;
     case emu::StopReason::Halted:
       m.report = "module halted the CPU (WFI) at " + describe_pc(r.pc, p.image, p.lines);
@@ -698,7 +716,7 @@ void System::check_isolation(Partition& p) {
 
 // ---- The scheduler ----
 
-void System::turn(Partition& p, const SystemOptions& options) {
+void System::turn(Partition& p, std::uint64_t limit) {
   // The context switch: the partition's registers, then its programming (a unit swap flushes the TLB).
   engine_.restore_context(p.context);
   engine_.set_protection_unit(p.unit.get());
@@ -711,60 +729,75 @@ void System::turn(Partition& p, const SystemOptions& options) {
     engine_.set_reg(r.result + 1, (*p.ret)[1]);
     p.ret.reset();
   }
-  if (options.check_isolation) check_isolation(p);
+  if (options_.check_isolation) check_isolation(p);
   std::uint64_t used = 0;
   Step step;
-  while (p.state == State::Ready && !step.end_turn && used < options.slice &&
-         executed() < options.max_instructions) {
-    const std::uint64_t budget = std::min(options.slice - used, options.max_instructions - executed());
+  if (p.pending_fault) {  // a fault a debugger was shown: its policy applies now
+    const Fault f = *p.pending_fault;
+    p.pending_fault.reset();
+    apply_fault(p, f, step);
+  }
+  if (p.skip_breakpoint) {
+    engine_.skip_breakpoint_once();
+    p.skip_breakpoint = false;
+  }
+  const std::uint64_t slice = std::min(options_.slice, limit);
+  while (p.state == State::Ready && !step.end_turn && used < slice &&
+         executed() < options_.max_instructions) {
+    const std::uint64_t budget = std::min(slice - used, options_.max_instructions - executed());
     const emu::RunResult r = engine_.run(budget);
     used += r.instructions;
     handle(p, r, step);
-    if (r.reason == emu::StopReason::Budget) used = std::max(used, options.slice);
+    if (r.reason == emu::StopReason::Budget) used = std::max(used, slice);
   }
+  if (step.stop) debug_stop_ = step.stop;
   engine_.save_context(p.context);
 }
 
-std::vector<PartitionResult> System::run(const SystemOptions& options) {
+void System::prepare(const SystemOptions& options) {
   options_ = options;
   options_.slice = std::max<std::uint64_t>(options_.slice, 1);
   options_.tick = std::max<std::uint64_t>(options_.tick, 1);
   for (auto& p : partitions_)
     if (auto in = options_.input.find(p->name); in != options_.input.end()) p->input = in->second;
-  auto logger = log::get("kernel");
-  std::size_t cursor = 0;
+}
+
+bool System::schedule(std::uint64_t limit) {
+  wake_expired();
+  if (halted_ || executed() >= options_.max_instructions) return false;
   const std::size_t n = partitions_.size();
-  while (!halted_) {
-    wake_expired();
-    if (executed() >= options_.max_instructions) break;
-    Partition* next = nullptr;
-    for (std::size_t k = 0; k < n && !next; ++k) {
-      Partition& q = *partitions_[(cursor + k) % n];
-      if (q.state == State::Ready) {
-        next = &q;
-        cursor = (cursor + k + 1) % n;
-      }
+  Partition* next = nullptr;
+  for (std::size_t k = 0; k < n && !next; ++k) {
+    Partition& q = *partitions_[(cursor_ + k) % n];
+    if (q.state == State::Ready) {
+      next = &q;
+      cursor_ = (cursor_ + k + 1) % n;
     }
-    if (next) {
-      turn(*next, options_);
-      continue;
-    }
-    // Nobody is ready: skip idle time to the first deadline, or stop when nothing can ever wake anyone.
-    std::uint64_t first = kNever;
-    for (auto& p : partitions_)
-      if (p->state != State::Done) first = std::min(first, p->deadline);
-    if (first == kNever) {
-      for (auto& p : partitions_) {
-        if (p->state == State::Done) continue;
-        p->res.result.report =
-            "blocked in " + std::string(to_string(p->state)) + " with nothing left to wake it";
-        end(*p, Outcome::Deadlocked);
-      }
-      break;
-    }
-    idle_ += first - now_;
-    now_ = first;
   }
+  if (next) {
+    turn(*next, limit);
+    return true;
+  }
+  // Nobody is ready: skip idle time to the first deadline, or stop when nothing can ever wake anyone.
+  std::uint64_t first = kNever;
+  for (auto& p : partitions_)
+    if (p->state != State::Done) first = std::min(first, p->deadline);
+  if (first == kNever) {
+    for (auto& p : partitions_) {
+      if (p->state == State::Done) continue;
+      p->res.result.report =
+          "blocked in " + std::string(to_string(p->state)) + " with nothing left to wake it";
+      end(*p, Outcome::Deadlocked);
+    }
+    return false;
+  }
+  idle_ += first - now_;
+  now_ = first;
+  return true;
+}
+
+std::vector<PartitionResult> System::finish() {
+  auto logger = log::get("kernel");
   std::vector<PartitionResult> out;
   for (auto& p : partitions_) {
     if (p->state != State::Done) {
@@ -777,6 +810,82 @@ std::vector<PartitionResult> System::run(const SystemOptions& options) {
     out.push_back(p->res);
   }
   return out;
+}
+
+std::vector<PartitionResult> System::run(const SystemOptions& options) {
+  prepare(options);
+  while (schedule(kNever)) {
+  }
+  return finish();
+}
+
+// ---- The debugger's view (gdbstub's SystemTarget) ----
+
+void System::debug_begin(const SystemOptions& options) {
+  prepare(options);
+  debugging_ = true;
+  engine_.enable_exact_pc();
+}
+
+bool System::debug_live(int id) const {
+  return id >= 0 && static_cast<std::size_t>(id) < partitions_.size() &&
+         partitions_[static_cast<std::size_t>(id)]->state != State::Done;
+}
+
+bool System::debug_finished() const {
+  return halted_ || executed() >= options_.max_instructions ||
+         std::none_of(partitions_.begin(), partitions_.end(),
+                      [](auto& p) { return p->state != State::Done; });
+}
+
+System::DebugStop System::debug_resume(std::uint64_t max_instructions) {
+  debug_stop_.reset();
+  const std::uint64_t start = executed();
+  while (!debug_stop_ && executed() - start < max_instructions) {
+    if (!schedule(max_instructions - (executed() - start))) break;
+  }
+  if (debug_stop_) return *debug_stop_;
+  return {debug_finished() ? DebugStop::Kind::Done : DebugStop::Kind::None, -1, std::nullopt};
+}
+
+System::DebugStop System::debug_step(int id) {
+  debug_stop_.reset();
+  Partition& p = *partitions_.at(static_cast<std::size_t>(id));
+  if (p.state == State::Done) return {DebugStop::Kind::Done, id, std::nullopt};
+  if (p.state != State::Ready) {
+    // Blocked in a call: time passes (others run) until it is woken, as on the hardware a step over the
+    // trap instruction would wait for the kernel to return.
+    while (p.state != State::Ready && !debug_stop_ && schedule(kNever)) {
+    }
+    if (debug_stop_) return *debug_stop_;
+    if (p.state != State::Ready) return {DebugStop::Kind::Done, id, std::nullopt};
+  }
+  turn(p, 1);
+  if (debug_stop_) return *debug_stop_;
+  if (debug_finished()) return {DebugStop::Kind::Done, id, std::nullopt};
+  return {DebugStop::Kind::Stepped, id, std::nullopt};
+}
+
+std::uint32_t System::debug_reg(int id, unsigned n) {
+  Partition& p = *partitions_.at(static_cast<std::size_t>(id));
+  engine_.restore_context(p.context);
+  const bool rv = engine_.arch() == Arch::Rv32;
+  if (!rv && n == 25) return engine_.xpsr();
+  if (rv && n == 32) return engine_.pc();
+  return engine_.reg(n);
+}
+
+void System::debug_set_reg(int id, unsigned n, std::uint32_t value) {
+  Partition& p = *partitions_.at(static_cast<std::size_t>(id));
+  engine_.restore_context(p.context);
+  const bool rv = engine_.arch() == Arch::Rv32;
+  if (!rv && n == 25)
+    engine_.set_xpsr(value);
+  else if (rv && n == 32)
+    engine_.set_pc(value);
+  else
+    engine_.set_reg(n, value);
+  engine_.save_context(p.context);
 }
 
 }  // namespace bulkhead::kernel_shim

@@ -95,6 +95,7 @@ class System {
   // Runs until every partition has ended, the system halted, or `max_instructions` ran. Call once.
   std::vector<PartitionResult> run(const SystemOptions& options);
   emu::Engine& engine() { return engine_; }
+  const emu::Engine& engine() const { return engine_; }
   std::uint64_t now() const { return now_; }  // system time in guest instructions (idle time included)
   std::uint64_t context_switches() const { return switches_; }
   // Partitions that run a module, by id.
@@ -104,10 +105,38 @@ class System {
   // Not owned; nullptr for none. Set before run().
   void set_observer(SystemObserver* observer) { observer_ = observer; }
 
+  // ---- For a debugger (gdbstub's SystemTarget), instead of run(): the same scheduling, in pieces. ----
+  struct DebugStop {
+    enum class Kind : std::uint8_t {
+      None,        // the instruction allowance ran out with nothing to report
+      Stepped,     // debug_step finished its instruction
+      Breakpoint,  // `partition` stopped before an instruction at a breakpoint (Engine::add_breakpoint)
+      Fault,  // `partition` faulted; PC at the faulting instruction; its policy applies when it next runs
+      Done,   // the system has finished (or, for a step, that partition has ended)
+    };
+    Kind kind = Kind::None;
+    int partition = -1;
+    std::optional<Fault> fault;
+  };
+  void debug_begin(const SystemOptions& options);
+  DebugStop debug_resume(std::uint64_t max_instructions);
+  DebugStop debug_step(int id);  // one instruction of partition `id` (a blocked one waits to be woken first)
+  bool debug_live(int id) const;
+  bool debug_finished() const;
+  // Registers of any partition, through its saved context, numbered as GDB does: Arm r0-r15 and 25 = xPSR,
+  // RISC-V x0-x31 and 32 = pc.
+  std::uint32_t debug_reg(int id, unsigned n);
+  void debug_set_reg(int id, unsigned n, std::uint32_t value);
+  std::vector<PartitionResult> debug_results() { return finish(); }
+
  private:
   struct Partition;
   struct Step;
-  void turn(Partition& p, const SystemOptions& options);
+  void turn(Partition& p, std::uint64_t limit);
+  void prepare(const SystemOptions& options);
+  bool schedule(std::uint64_t limit);  // one turn (or an idle skip); false when the system has finished
+  std::vector<PartitionResult> finish();
+  void apply_fault(Partition& p, const Fault& f, Step& step);
   void handle(Partition& p, const emu::RunResult& r, Step& step);
   void dispatch(Partition& p, Step& step);
   void on_fault(Partition& p, const Fault& f);
@@ -138,6 +167,9 @@ class System {
   std::uint64_t switches_ = 0;
   bool halted_ = false;
   SystemObserver* observer_ = nullptr;
+  std::size_t cursor_ = 0;  // round-robin position
+  bool debugging_ = false;
+  std::optional<DebugStop> debug_stop_;
 };
 
 // The audit policy's final report: every out-of-layout access per partition, grouped by the region (or
