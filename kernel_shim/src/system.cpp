@@ -469,6 +469,9 @@ void System::end(Partition& p, Outcome outcome) {
 }
 
 void System::release_peers(Partition& p) {
+  // It leaves any queue it waits in (a partition ended while blocked: stopped by a halt, deadlocked).
+  for (auto& q : partitions_)
+    q->senders.erase(std::remove(q->senders.begin(), q->senders.end(), p.id), q->senders.end());
   // Whoever sent to it, queued or awaiting its reply, hears that it is gone.
   for (auto& q : partitions_) {
     if ((q->state == State::Sending || q->state == State::AwaitingReply) && q->peer == p.id) {
