@@ -18,6 +18,7 @@
 
 #include "bulkhead/emu/engine.hpp"
 #include "bulkhead/kernel_shim/kernel.hpp"
+#include "bulkhead/kernel_shim/personality.hpp"
 #include "bulkhead/layout/check.hpp"
 #include "bulkhead/loader/image.hpp"
 #include "bulkhead/loader/source_lines.hpp"
@@ -107,6 +108,8 @@ class System {
  private:
   struct Partition;
   struct Step;
+  PersonalityContext personality_context(Partition& p);
+  void serve(Partition& p, const CallOutcome& out, Step& step);
   void turn(Partition& p, const SystemOptions& options);
   void handle(Partition& p, const emu::RunResult& r, Step& step);
   void dispatch(Partition& p, Step& step);
