@@ -16,8 +16,10 @@
 #include "bulkhead/kernel_shim/system.hpp"
 #include "bulkhead/layout/check.hpp"
 #include "bulkhead/layout/layout.hpp"
+#include "bulkhead/layout/tock.hpp"
 #include "bulkhead/loader/elf.hpp"
 #include "bulkhead/loader/source_lines.hpp"
+#include "bulkhead/loader/tbf.hpp"
 #include "commands.hpp"
 
 namespace bulkhead::cli {
@@ -69,7 +71,8 @@ int exit_status(const kernel_shim::ModuleResult& r) {
 // so that stdout holds only the JSON document.
 class PrefixedConsole {
  public:
-  PrefixedConsole(std::ostream& out, std::string dir) : out_(out), dir_(std::move(dir)) {}
+  PrefixedConsole(std::ostream& out, std::string dir, bool prefix = true)
+      : out_(out), dir_(std::move(dir)), prefix_(prefix) {}
   void write(std::string_view partition, std::string_view text) {
     if (!dir_.empty()) {
       auto& f = files_[std::string(partition)];
@@ -80,6 +83,10 @@ class PrefixedConsole {
       }
       f->write(text.data(), static_cast<std::streamsize>(text.size()));
       f->flush();
+      return;
+    }
+    if (!prefix_) {  // one process: its output as it is
+      out_ << text << std::flush;
       return;
     }
     std::string& pending = pending_[std::string(partition)];
@@ -101,6 +108,7 @@ class PrefixedConsole {
  private:
   std::ostream& out_;
   std::string dir_;
+  bool prefix_ = true;
   std::map<std::string, std::string> pending_;
   std::map<std::string, std::unique_ptr<std::ofstream>> files_;
 };
@@ -167,10 +175,9 @@ nlohmann::json summary_json(const layout::CheckResult& checked,
   return out;
 }
 
-int run_layout(const RunArgs& args) {
-  layout::ParseOptions options;
-  if (!args.elf_dir.empty()) options.elf_dir = args.elf_dir;
-  const layout::CheckResult checked = layout::check_layout(layout::parse_layout_file(args.image, options));
+// Runs a checked layout. `single`: one Tock app run on its own (`bulkhead run app.tbf`): its output
+// unprefixed, and only what went wrong on stderr.
+int run_checked(const layout::CheckResult& checked, const RunArgs& args, bool single) {
   if (!checked.ok()) {
     for (const auto& d : checked.diagnostics)
       if (d.severity == layout::Severity::Error) std::cerr << "bulkhead: " << d.message << "\n";
@@ -178,7 +185,7 @@ int run_layout(const RunArgs& args) {
     return kExitInvalid;
   }
   if (!args.output_dir.empty()) std::filesystem::create_directories(args.output_dir);
-  PrefixedConsole console(args.json ? std::cerr : std::cout, args.output_dir);
+  PrefixedConsole console(args.json ? std::cerr : std::cout, args.output_dir, !single);
   kernel_shim::System system(checked,
                              [&](std::string_view p, std::string_view text) { console.write(p, text); });
   kernel_shim::SystemOptions options_run;
@@ -226,6 +233,7 @@ int run_layout(const RunArgs& args) {
     return status;
   }
   for (const auto& r : results) {
+    if (single && r.result.outcome == kernel_shim::Outcome::Exited && r.faults.empty()) continue;
     std::cerr << "bulkhead: partition `" << r.name << "`: " << kernel_shim::to_string(r.result.outcome);
     if (r.result.outcome == kernel_shim::Outcome::Exited) std::cerr << " with " << r.result.exit_code;
     std::cerr << " after " << r.result.instructions << " instructions, " << r.result.syscalls << " syscalls, "
@@ -243,6 +251,87 @@ int run_layout(const RunArgs& args) {
                   << e.outcome << "):\n  " << e.report << "\n";
   std::cerr << kernel_shim::audit_report(checked, results);
   return status;
+}
+
+int run_layout(const RunArgs& args) {
+  layout::ParseOptions options;
+  if (!args.elf_dir.empty()) options.elf_dir = args.elf_dir;
+  return run_checked(layout::check_layout(layout::parse_layout_file(args.image, options)), args, false);
+}
+
+// A Tock image: a .tbf / .tab by name, or a file that is not an ELF and starts like a TBF (version 2).
+bool is_tock_image(const std::string& path) {
+  if (layout::is_tock_image_path(path)) return true;
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  if (!in.read(head, sizeof head)) return false;
+  if (head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') return false;
+  return head[0] == 2 && head[1] == 0;
+}
+
+std::uint32_t page_down(std::uint64_t v) {
+  return static_cast<std::uint32_t>(v / emu::Engine::kMapGranule * emu::Engine::kMapGranule);
+}
+std::uint64_t page_up(std::uint64_t v) {
+  return (v + emu::Engine::kMapGranule - 1) / emu::Engine::kMapGranule * emu::Engine::kMapGranule;
+}
+
+// `bulkhead run app.tbf|app.tab`: one Tock process (docs/tock.md), as a one-partition layout built here: the
+// target is the CPU's unit with its default region/entry count, its memories exactly the process's flash
+// and RAM.
+int run_tock(const RunArgs& args) {
+  if (args.gdb_port >= 0) {
+    std::cerr << "bulkhead: --gdb debugs a module ELF; Tock apps are not supported yet\n";
+    return kExitUsage;
+  }
+  std::optional<Arch> arch;
+  if (!args.cpu.empty()) arch = emu::arch_of(*emu::parse_profile(args.cpu));
+  loader::TbfApp app;
+  if (std::filesystem::path(args.image).extension() == ".tab") {
+    // The TBF for the CPU; without --cpu the first of Cortex-M4 and rv32imac the bundle has.
+    if (arch) {
+      app = layout::load_tock_app(args.image, *arch);
+    } else {
+      try {
+        app = layout::load_tock_app(args.image, Arch::ArmV7M);
+        arch = Arch::ArmV7M;
+      } catch (const loader::LoadError&) {
+        app = layout::load_tock_app(args.image, Arch::Rv32);
+        arch = Arch::Rv32;
+      }
+    }
+  } else {
+    app = loader::load_tbf_file(args.image);
+    // A bare TBF does not say its architecture: --cpu, else an odd init offset (the Thumb bit elf2tab keeps)
+    // means Arm, an even one RISC-V.
+    if (!arch) arch = app.arch ? *app.arch : ((app.header.init_fn_offset & 1u) ? Arch::ArmV7M : Arch::Rv32);
+  }
+  const layout::TockMemory mem = layout::place_tock_app(app, *arch);
+  layout::Layout lay;
+  lay.file = args.image;
+  lay.name = "Tock app " + args.image;
+  lay.target.unit.arch = *arch;
+  layout::Memory flash{"flash",
+                       layout::MemoryKind::Flash,
+                       {page_down(mem.flash_start), page_up(mem.flash_end()) - page_down(mem.flash_start)},
+                       {}};
+  // RAM from one page below the process's (the kernel's RAM on a chip): a write below mem_start is then a
+  // protection fault, as on the hardware, not a bus fault.
+  const std::uint32_t ram_base = page_down(mem.mem_start) >= emu::Engine::kMapGranule
+                                     ? page_down(mem.mem_start) - emu::Engine::kMapGranule
+                                     : page_down(mem.mem_start);
+  layout::Memory ram{"ram", layout::MemoryKind::Ram, {ram_base, page_up(mem.mem_end()) - ram_base}, {}};
+  lay.target.memories = {flash, ram};
+  layout::Partition part;
+  part.name = app.header.package_name.empty() ? std::filesystem::path(args.image).stem().string()
+                                              : app.header.package_name;
+  part.elf = args.image;
+  part.elf_path = args.image;
+  part.abi = layout::Abi::Tock;
+  part.tock = mem;
+  part.regions = layout::tock_regions(mem);
+  lay.partitions.push_back(std::move(part));
+  return run_checked(layout::check_layout(lay), args, true);
 }
 
 // --gdb: the module starts stopped at its entry and runs under the debugger's control (gdbstub/). nullopt:
@@ -264,6 +353,7 @@ int run(const RunArgs& args) {
   if (args.image.size() > 5 && args.image.ends_with(".toml")) {
     return run_layout(args);
   }
+  if (is_tock_image(args.image)) return run_tock(args);
   loader::Image image = loader::load_elf(args.image);
   emu::CpuProfile profile = emu::default_profile(image.arch);
   if (!args.cpu.empty()) profile = *emu::parse_profile(args.cpu);

@@ -65,7 +65,11 @@ __attribute__((naked, noreturn, section(".text.start"))) void _start(void) {
       "svc 6\n\t"
       ".ltorg");
 #else
+  /* No linker relaxation anywhere in _start: gp is not set until label 2, and a relaxed `la` would become
+   * gp-relative (e.g. `la t1, _app_ram_end` -> `addi t1, gp, -2024`) and read garbage. */
   __asm__ volatile(
+      ".option push\n\t"
+      ".option norelax\n\t"
       "la t0, _sram_origin\n\t"
       "bne a1, t0, 1f\n\t"
       "la t1, _app_ram_end\n\t"
@@ -84,10 +88,7 @@ __attribute__((naked, noreturn, section(".text.start"))) void _start(void) {
       "mv a2, s2\n\t"
       "la a3, _app_ram_end\n\t"
       "2:\n\t"
-      ".option push\n\t"
-      ".option norelax\n\t"
       "la gp, __global_pointer$\n\t"
-      ".option pop\n\t"
       "la sp, __stack_top\n\t"
       "j tock_cstart\n\t"
       "1:\n\t"
@@ -99,6 +100,7 @@ __attribute__((naked, noreturn, section(".text.start"))) void _start(void) {
       "li a0, 0\n\t" /* exit-terminate 0xF2 */
       "li a1, 0xF2\n\t"
       "li a4, 6\n\t"
-      "ecall");
+      "ecall\n\t"
+      ".option pop");
 #endif
 }

@@ -10,8 +10,10 @@
 
 #include "bulkhead/core/log.hpp"
 #include "bulkhead/kernel_shim/abi.hpp"
+#include "bulkhead/kernel_shim/personality.hpp"
 #include "bulkhead/loader/elf.hpp"
 #include "report.hpp"
+#include "tock_personality.hpp"
 
 namespace bulkhead::kernel_shim {
 
@@ -111,6 +113,9 @@ struct System::Partition {
   std::uint64_t fault_address = 0;
   std::optional<Fault> pending_fault;  // debugger: reported, its policy not applied yet
   bool skip_breakpoint = false;        // debugger: resume past the breakpoint it stopped at
+  // Another syscall ABI than Bulkhead's (layout `abi`, docs/tock.md); null for Bulkhead's own.
+  std::unique_ptr<Personality> personality;
+  bool personality_blocked = false;  // blocked in the personality: resume() runs when it is switched in
 };
 
 // What one turn's handling decided.
@@ -140,10 +145,30 @@ System::System(const layout::CheckResult& checked, PartitionConsole console)
     p->id = static_cast<int>(partitions_.size());
     p->name = cp.name;
     p->layout_index = i;
-    p->image = loader::load_elf(cp.elf);
-    p->lines = loader::SourceLines::open(cp.elf);
+    const layout::Partition& lp = checked_.layout.partitions[i];
+    std::uint32_t tbf_protected = 0;
+    if (lp.abi == layout::Abi::Tock) {
+      TockImage t = load_tock_image(lp, checked_.layout.target.unit.arch);
+      tbf_protected = t.app.header.protected_size();
+      p->image = std::move(t.image);
+      p->lines = std::move(t.lines);
+    } else {
+      p->image = loader::load_elf(cp.elf);
+      p->lines = loader::SourceLines::open(cp.elf);
+    }
     p->unit = layout::programmed_unit(checked_, static_cast<int>(i));
     if (!p->unit) throw std::invalid_argument("partition `" + cp.name + "` has no programming");
+    if (lp.abi == layout::Abi::Tock) {
+      TockProcessSpec spec;
+      spec.name = cp.name;
+      spec.app_id = p->id;
+      spec.memory = *lp.tock;
+      spec.unit = checked_.layout.target.unit;
+      spec.slots = cp.slots;
+      spec.protection = p->unit.get();
+      spec.protected_size = tbf_protected;
+      p->personality = make_tock_personality(std::move(spec));
+    }
     p->policy = checked_.layout.partitions[i].fault;
     p->res.name = cp.name;
     for (const auto& seg : p->image.segments) spans.push_back(seg.range());
@@ -160,7 +185,8 @@ System::System(const layout::CheckResult& checked, PartitionConsole console)
     engine_.set_pc(p->image.entry_address());
     for (const auto& seg : p->image.segments)
       if (has(seg.perms, Perms::W)) engine_.set_sp((seg.vaddr + seg.memsz) & ~7u);
-    engine_.drop_privilege();  // every module runs unprivileged
+    if (p->personality) p->personality->start(engine_);  // its own entry registers
+    engine_.drop_privilege();                            // every module runs unprivileged
     engine_.save_context(p->context);
     engine_.save_context(p->initial);
   }
@@ -458,6 +484,48 @@ void System::dispatch(Partition& p, Step& step) {
   if (observer_) observer_->on_syscall(p.id, number, a, ret, now_);
 }
 
+// ---- Another personality's calls (personality.hpp) ----
+
+PersonalityContext System::personality_context(Partition& p) {
+  return PersonalityContext{engine_, now_, [this, &p](std::string_view text) { console_(p.name, text); },
+                            std::string_view(p.input).substr(p.input_pos), 0};
+}
+
+void System::serve(Partition& p, const CallOutcome& out, Step& step) {
+  // What a personality decided, in the kernel's terms: blocking uses the sleep state with the personality's
+  // deadline (never: only a wake-up could end it, so the deadlock detector sees it), exit and restart the
+  // same paths as Bulkhead's exit and the restart policy.
+  if (observer_) observer_->on_syscall(p.id, out.number, out.args, out.result, now_);
+  switch (out.after) {
+    case After::Continue:
+      break;
+    case After::Yield:
+      step.end_turn = true;
+      break;
+    case After::Block:
+      p.state = State::Sleeping;
+      p.deadline = out.wake_at;
+      p.personality_blocked = true;
+      step.end_turn = true;
+      break;
+    case After::Exit:
+      p.res.result.exit_code = out.exit_code;
+      end(p, Outcome::Exited);
+      step.end_turn = true;
+      break;
+    case After::Restart:
+      ++p.res.restarts;
+      restart(p);
+      step.end_turn = true;
+      break;
+    case After::Trap:
+      p.res.result.report = "unknown trap at " + describe_pc(engine_.pc(), p.image, p.lines);
+      end(p, Outcome::UnknownTrap);
+      step.end_turn = true;
+      break;
+  }
+}
+
 // ---- Ending, restarting, waking ----
 
 void System::end(Partition& p, Outcome outcome) {
@@ -517,6 +585,8 @@ void System::restart(Partition& p) {
   p.state = State::Ready;
   p.deadline = kNever;
   engine_.restore_context(p.initial);
+  p.personality_blocked = false;
+  if (p.personality) p.personality->start(engine_);  // its state, its break and its entry registers anew
   engine_.set_protection_unit(p.unit.get());
 }
 
@@ -533,6 +603,7 @@ void System::wake_expired() {
     p.state = State::Ready;
     p.deadline = kNever;
     p.peer = -1;
+    if (p.personality) continue;  // its personality decides what it gets (resume())
     p.ret = std::array<std::uint32_t, 2>{result, 0};
   }
 }
@@ -544,7 +615,9 @@ void System::on_fault(Partition& p, const Fault& f) {
   ev.fault = f;
   ev.action = p.policy.action;
   ev.time = now_;
-  ev.report = p.name + ": " + fault_report(f, p.image, p.lines) + "\n  " + regions_in_force(p);
+  ev.report = p.personality
+                  ? p.personality->fault_report(f, fault_report(f, p.image, p.lines), regions_in_force(p))
+                  : p.name + ": " + fault_report(f, p.image, p.lines) + "\n  " + regions_in_force(p);
   p.fault_address = f.address;
   p.res.result.fault = f;
   p.res.result.report = fault_report(f, p.image, p.lines);
@@ -639,6 +712,14 @@ void System::handle(Partition& p, const emu::RunResult& r, Step& step) {
   ModuleResult& m = p.res.result;
   switch (r.reason) {
     case emu::StopReason::Syscall:
+      if (p.personality) {
+        ++m.syscalls;
+        PersonalityContext ctx = personality_context(p);
+        const CallOutcome out = p.personality->syscall(ctx, r.trap_imm);
+        p.input_pos += ctx.input_used;
+        serve(p, out, step);
+        break;
+      }
       if (engine_.arch() != Arch::Rv32 && r.trap_imm != abi::kSvcImmediate) {
         m.report = "unknown trap: SVC #" + std::to_string(r.trap_imm) + " at " +
                    describe_pc(r.pc - 2, p.image, p.lines);
@@ -686,7 +767,9 @@ void System::check_isolation(Partition& p) {
     throw IsolationError("after the switch to `" + p.name + "` the protection unit in force is not its own");
   const std::uint64_t gen = p.unit->generation();
   if (gen == p.isolation_checked) return;  // the same decoded table was proven already
-  const layout::CompiledPartition& cp = checked_.partitions[p.layout_index];
+  // A personality reprograms the unit as the process runs (Tock: the break); it says what it grants now.
+  const std::vector<layout::Grant> grants =
+      p.personality ? p.personality->grants() : checked_.partitions[p.layout_index].grants;
   for (const layout::MapPiece& piece :
        layout::effective_map(*p.unit, {0, 1ull << 32}, Privilege::Unprivileged)) {
     if (piece.perms == Perms::None) continue;
@@ -694,7 +777,7 @@ void System::check_isolation(Partition& p) {
     std::uint64_t a = piece.range.base;
     while (a < piece.range.end()) {
       const layout::Grant* g = nullptr;
-      for (const auto& gr : cp.grants)
+      for (const auto& gr : grants)
         if (gr.range.contains(a)) g = &gr;
       Perms allowed = Perms::None;
       std::uint64_t next = piece.range.end();
@@ -703,7 +786,7 @@ void System::check_isolation(Partition& p) {
         if (has(allowed, Perms::X)) allowed = allowed | Perms::R;
         next = std::min(next, g->range.end());
       } else {
-        for (const auto& gr : cp.grants)
+        for (const auto& gr : grants)
           if (gr.range.base > a) next = std::min(next, gr.range.base);
       }
       if ((piece.perms & ~allowed) != Perms::None)
@@ -739,6 +822,11 @@ void System::turn(Partition& p, std::uint64_t limit) {
     const Fault f = *p.pending_fault;
     p.pending_fault.reset();
     apply_fault(p, f, step);
+  }
+  if (p.personality && p.personality_blocked && p.state == State::Ready) {
+    p.personality_blocked = false;
+    PersonalityContext ctx = personality_context(p);
+    serve(p, p.personality->resume(ctx), step);
   }
   if (p.skip_breakpoint) {
     engine_.skip_breakpoint_once();

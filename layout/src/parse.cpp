@@ -10,6 +10,8 @@
 #include <toml++/toml.h>
 
 #include "bulkhead/layout/layout.hpp"
+#include "bulkhead/layout/tock.hpp"
+#include "bulkhead/loader/elf.hpp"
 
 namespace bulkhead::layout {
 
@@ -401,9 +403,10 @@ Region parse_region(const Reader& r, const toml::table& t, const std::string& pa
   return reg;
 }
 
-Partition parse_partition(const Reader& r, const toml::table& t, const std::filesystem::path& elf_base) {
+Partition parse_partition(const Reader& r, const toml::table& t, const std::filesystem::path& elf_base,
+                          Arch arch) {
   const std::string what = "[[partition]]";
-  r.check_keys(t, what, {"name", "elf", "region", "share", "fault", "max_restarts", "supervisor"});
+  r.check_keys(t, what, {"name", "elf", "abi", "region", "share", "fault", "max_restarts", "supervisor"});
   Partition p;
   p.pos = r.pos(t);
   p.name = r.name(t, what);
@@ -412,6 +415,16 @@ Partition parse_partition(const Reader& r, const toml::table& t, const std::file
   if (!p.elf.empty()) {
     const std::filesystem::path e(p.elf);
     p.elf_path = e.is_absolute() ? e : elf_base / e;
+  }
+  // docs/tock.md: `abi` picks the syscall personality; without it a .tbf/.tab module means Tock.
+  if (const toml::node* a = t.get("abi")) {
+    const std::string text = r.string(t, "abi", named);
+    if (text == "tock")
+      p.abi = Abi::Tock;
+    else if (text != "bulkhead")
+      r.fail(*a, named + ": `abi` must be \"bulkhead\" or \"tock\", got \"" + text + "\"");
+  } else if (!p.elf.empty() && is_tock_image_path(p.elf)) {
+    p.abi = Abi::Tock;
   }
   std::set<std::string> names;
   for (const toml::table* reg : r.tables(t, "region", named + ": [[partition.region]]")) {
@@ -433,6 +446,21 @@ Partition parse_partition(const Reader& r, const toml::table& t, const std::file
              sw + ": `access` must be \"r\" or \"rw\", got \"" + to_string(share.access) + "\"");
     }
     p.shares.push_back(std::move(share));
+  }
+  if (p.abi == Abi::Tock) {
+    // A Tock process's memory is its TBF's (flash = the whole TBF, RAM = its block with the grant region at
+    // the top); the regions are derived from it, so the layout names none.
+    if (p.elf.empty()) r.fail(t, named + ": abi = \"tock\" needs `elf` naming a .tbf or .tab");
+    if (!p.regions.empty())
+      r.fail(t,
+             named + ": a Tock process's regions come from its TBF; remove its [[partition.region]] tables");
+    if (!p.shares.empty()) r.fail(t, named + ": a Tock process cannot take shares");
+    try {
+      p.tock = place_tock_app(load_tock_app(p.elf_path, arch), arch);
+    } catch (const loader::LoadError& e) {
+      r.fail(t, named + ": " + e.what());
+    }
+    p.regions = tock_regions(*p.tock, r.pos(t));
   }
   if (const toml::node* f = t.get("fault")) {
     p.fault.pos = r.pos(*f);
@@ -487,7 +515,7 @@ Layout parse_layout(std::string_view text, const std::string& file, const std::f
 
   std::set<std::string> names;
   for (const toml::table* p : r.tables(root, "partition", "[[partition]]")) {
-    Partition parsed = parse_partition(r, *p, elf_base);
+    Partition parsed = parse_partition(r, *p, elf_base, layout.target.unit.arch);
     if (!names.insert(parsed.name).second) r.fail(*p, "partition `" + parsed.name + "` is declared twice");
     layout.partitions.push_back(std::move(parsed));
   }

@@ -18,6 +18,7 @@
 
 #include "bulkhead/emu/engine.hpp"
 #include "bulkhead/kernel_shim/kernel.hpp"
+#include "bulkhead/kernel_shim/personality.hpp"
 #include "bulkhead/layout/check.hpp"
 #include "bulkhead/loader/image.hpp"
 #include "bulkhead/loader/source_lines.hpp"
@@ -137,6 +138,8 @@ class System {
   bool schedule(std::uint64_t limit);  // one turn (or an idle skip); false when the system has finished
   std::vector<PartitionResult> finish();
   void apply_fault(Partition& p, const Fault& f, Step& step);
+  PersonalityContext personality_context(Partition& p);
+  void serve(Partition& p, const CallOutcome& out, Step& step);
   void handle(Partition& p, const emu::RunResult& r, Step& step);
   void dispatch(Partition& p, Step& step);
   void on_fault(Partition& p, const Fault& f);

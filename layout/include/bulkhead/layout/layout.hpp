@@ -89,10 +89,32 @@ struct FaultPolicy {
   SourcePos pos;
 };
 
+// The syscall ABI a partition's module speaks (docs/tock.md): Bulkhead's own (docs/abi.md) or Tock's TRD104.
+enum class Abi : std::uint8_t { Bulkhead, Tock };
+std::string_view to_string(Abi a);
+
+// Where a Tock process lives (docs/tock.md, "Process memory"): its flash is the whole TBF; its RAM block
+// [mem_start, mem_end) holds the app's part [mem_start, brk) and, at the top, the kernel's grant region
+// [grant_start, mem_end). The break moves with memop brk/sbrk; the rest is fixed for the process's life.
+struct TockMemory {
+  std::uint32_t flash_start = 0;  // the TBF's first byte (its header)
+  std::uint32_t flash_size = 0;   // the TBF's total_size
+  std::uint32_t mem_start = 0;
+  std::uint32_t mem_size = 0;
+  std::uint32_t initial_brk = 0;  // the app break at entry
+  std::uint32_t grant_start = 0;  // memop 6: the lowest byte of the grant region
+  std::uint32_t entry = 0;        // the first instruction (Arm: with the Thumb bit)
+  std::uint32_t flash_end() const { return flash_start + flash_size; }
+  std::uint32_t mem_end() const { return mem_start + mem_size; }
+  friend bool operator==(const TockMemory&, const TockMemory&) = default;
+};
+
 struct Partition {
   std::string name;
   std::string elf;                 // as written in the file; empty when the partition names no module
   std::filesystem::path elf_path;  // resolved against elf_dir or the layout file's directory
+  Abi abi = Abi::Bulkhead;         // `abi`; a .tbf/.tab module implies Tock
+  std::optional<TockMemory> tock;  // Tock: placed from the TBF; its regions are derived from it
   std::vector<Region> regions;
   std::vector<Share> shares;
   FaultPolicy fault;
