@@ -444,6 +444,23 @@ TEST(Trace, AWriteErrorDuringTheRunIsReportedByFinish) {
   EXPECT_THROW(w.finish(), TraceError);
 }
 
+TEST(Trace, FinishDetachesTheWriterFromTheEngine) {
+  const loader::Image image = loader::load_elf(elf("checksum", emu::CpuProfile::CortexM4));
+  kernel_shim::Kernel kernel(image, emu::CpuProfile::CortexM4, [](std::string_view) {});
+  kernel.protect_image();
+  const fs::path file = scratch("checksum.trace");
+  Writer w(file.string(), {}, image.arch);
+  w.attach(kernel, "checksum");
+  EXPECT_EQ(kernel.engine().tracer(), &w);
+  EXPECT_EQ(kernel.engine().run(100).instructions, 100u);
+  w.finish();
+  EXPECT_EQ(kernel.engine().tracer(), nullptr);
+  EXPECT_EQ(w.instructions_written(), 100u);
+  EXPECT_EQ(kernel.run(50'000'000).outcome, Outcome::Exited);  // runs on untraced
+  EXPECT_EQ(w.instructions_written(), 100u);
+  EXPECT_EQ(count_prefix(lines_of(file), "I "), 100u);
+}
+
 // The engine's own contract, without the writer: one report per counted instruction, accesses after it.
 struct Recorder : emu::Tracer {
   std::vector<std::uint32_t> pcs;

@@ -87,6 +87,8 @@ void Writer::attach(kernel_shim::Kernel& kernel, std::string module) {
         syscall_line(module_, number, args, result);
       });
   kernel.engine().set_tracer(this);
+  kernel_ = &kernel;
+  engine_ = &kernel.engine();
 }
 
 void Writer::attach(kernel_shim::System& system) {
@@ -95,6 +97,8 @@ void Writer::attach(kernel_shim::System& system) {
     names_.push_back(system.partition_name(static_cast<int>(i)));
   system.set_observer(this);
   system.engine().set_tracer(this);
+  system_ = &system;
+  engine_ = &system.engine();
 }
 
 void Writer::select(const std::string& module) {
@@ -153,6 +157,12 @@ void Writer::flush_buffer() {
 }
 
 void Writer::finish() {
+  if (engine_) engine_->set_tracer(nullptr);
+  if (kernel_) kernel_->set_syscall_observer(nullptr);
+  if (system_) system_->set_observer(nullptr);
+  engine_ = nullptr;
+  kernel_ = nullptr;
+  system_ = nullptr;
   flush_buffer();
   if (file_) {
     if (std::fclose(file_) != 0 && !failed_) {

@@ -50,8 +50,9 @@ class TraceError : public std::runtime_error {
 class Disassembler;
 
 // Writes the trace of one run. Attach it to a Kernel (one module) or a System (a layout) before running,
-// then call finish() once the run is over. Write errors during the run are remembered (a Tracer callback
-// must not throw) and reported by finish().
+// then call finish() once the run is over, while that Kernel or System still exists: it detaches the writer
+// from it. Write errors during the run are remembered (a Tracer callback must not throw) and reported by
+// finish().
 class Writer final : public emu::Tracer, public kernel_shim::SystemObserver {
  public:
   // Opens (truncates) `path`; TraceError naming the file and the reason when it cannot.
@@ -66,7 +67,7 @@ class Writer final : public emu::Tracer, public kernel_shim::SystemObserver {
   void attach(kernel_shim::System& system);
   // One module's end: its fault report (if it did not exit) and its outcome.
   void end(const kernel_shim::ModuleResult& result);
-  // Flushes and closes the file; TraceError if anything could not be written.
+  // Detaches, flushes and closes the file; TraceError if anything could not be written.
   void finish();
 
   std::uint64_t instructions_written() const { return instructions_; }
@@ -102,6 +103,9 @@ class Writer final : public emu::Tracer, public kernel_shim::SystemObserver {
   std::string error_;
   std::string buf_;
   std::unique_ptr<Disassembler> disasm_;
+  emu::Engine* engine_ = nullptr;  // what attach() hooked into, for finish() to detach
+  kernel_shim::Kernel* kernel_ = nullptr;
+  kernel_shim::System* system_ = nullptr;
   std::vector<std::string> names_;  // partition names by id (System)
   std::string module_;              // the module running now
   bool module_on_ = true;           // it passes the module filter
