@@ -25,9 +25,18 @@ const std::string& Disassembler::text(std::uint32_t pc, std::span<const std::uin
   std::uint32_t word = 0;
   std::memcpy(&word, bytes.data(), std::min<std::size_t>(bytes.size(), sizeof word));
   const auto size = static_cast<std::uint32_t>(bytes.size());
-  auto [it, inserted] = cache_.try_emplace(pc);
-  Entry& e = it->second;
-  fresh = inserted || e.word != word || e.size != size;
+  Slot& slot = slots_[(pc >> 1) & (kSlots - 1)];
+  if (slot.pc != pc) {
+    auto [it, inserted] = cache_.try_emplace(pc);
+    slot = {pc, &it->second};
+    if (inserted) {
+      fresh = true;
+      *slot.entry = {word, size, decode(pc, bytes)};
+      return slot.entry->text;
+    }
+  }
+  Entry& e = *slot.entry;
+  fresh = e.word != word || e.size != size;
   if (fresh) e = {word, size, decode(pc, bytes)};
   return e.text;
 }

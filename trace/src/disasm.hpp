@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bulkhead/core/types.hpp"
 
@@ -34,7 +35,15 @@ class Disassembler {
     std::uint32_t size = 0;
     std::string text;
   };
-  std::unordered_map<std::uint32_t, Entry> cache_;
+  std::unordered_map<std::uint32_t, Entry> cache_;  // nodes never move: the slots below point into it
+  // A direct-mapped front for the hot loop: a hash look-up per instruction cost as much as the rest of the
+  // compact writer.
+  struct Slot {
+    std::uint32_t pc = 1;  // no instruction is at an odd address on Thumb; RISC-V parcels are 2-aligned too
+    Entry* entry = nullptr;
+  };
+  static constexpr std::size_t kSlots = 8192;  // a power of two
+  std::vector<Slot> slots_ = std::vector<Slot>(kSlots);
 };
 
 }  // namespace bulkhead::trace
