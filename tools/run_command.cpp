@@ -20,6 +20,7 @@
 #include "bulkhead/loader/elf.hpp"
 #include "bulkhead/loader/source_lines.hpp"
 #include "bulkhead/loader/tbf.hpp"
+#include "bulkhead/trace/trace.hpp"
 #include "commands.hpp"
 
 namespace bulkhead::cli {
@@ -37,7 +38,21 @@ struct RunArgs {
   bool json = false;
   std::string output_dir;
   int gdb_port = -1;  // --gdb PORT (0: any free port); -1: no debugger
+  std::string trace;  // --trace FILE (docs/trace.md)
+  std::string trace_format = "text";
+  std::vector<std::string> trace_modules;
+  std::string trace_range;
 };
+
+// --trace: the writer for this run, or nullptr. Bad options are usage errors (std::invalid_argument).
+std::unique_ptr<trace::Writer> make_trace(const RunArgs& args, Arch arch) {
+  if (args.trace.empty()) return nullptr;
+  trace::Options o;
+  o.format = *trace::parse_format(args.trace_format);
+  o.modules = args.trace_modules;
+  if (!args.trace_range.empty()) o.range = trace::parse_range(args.trace_range);
+  return std::make_unique<trace::Writer>(args.trace, std::move(o), arch);
+}
 
 int exit_status(const kernel_shim::ModuleResult& r) {
   switch (r.outcome) {
@@ -188,6 +203,8 @@ int run_checked(const layout::CheckResult& checked, const RunArgs& args, bool si
   PrefixedConsole console(args.json ? std::cerr : std::cout, args.output_dir, !single);
   kernel_shim::System system(checked,
                              [&](std::string_view p, std::string_view text) { console.write(p, text); });
+  auto tracer = make_trace(args, system.engine().arch());
+  if (tracer) tracer->attach(system);
   kernel_shim::SystemOptions options_run;
   options_run.slice = args.slice;
   options_run.max_instructions = args.max_instructions;
@@ -225,6 +242,7 @@ int run_checked(const layout::CheckResult& checked, const RunArgs& args, bool si
     return kExitIsolation;
   }
   console.flush();
+  if (tracer) tracer->finish();
   int status = 0;
   for (const auto& r : results)
     if (status == 0) status = exit_status(r.result);
@@ -350,6 +368,11 @@ std::optional<kernel_shim::ModuleResult> debug(kernel_shim::Kernel& kernel, cons
 }
 
 int run(const RunArgs& args) {
+  if (!args.trace.empty() && args.gdb_port >= 0) {
+    std::cerr << "bulkhead: --trace and --gdb cannot be used together\n";
+    return kExitUsage;
+  }
+  if (!args.trace_range.empty()) trace::parse_range(args.trace_range);  // a bad range fails before the run
   if (args.image.size() > 5 && args.image.ends_with(".toml")) {
     return run_layout(args);
   }
@@ -370,7 +393,13 @@ int run(const RunArgs& args) {
     }
     result = std::move(*debugged);
   } else {
+    auto tracer = make_trace(args, image.arch);
+    if (tracer) tracer->attach(kernel, std::filesystem::path(args.image).stem().string());
     result = kernel.run(args.max_instructions);
+    if (tracer) {
+      tracer->end(result);
+      tracer->finish();
+    }
   }
   std::cout.flush();
   if (result.outcome != kernel_shim::Outcome::Exited) std::cerr << "bulkhead: " << result.report << "\n";
@@ -408,6 +437,17 @@ void add_run_command(CLI::App& app, Action& action) {
          "Serve GDB's remote protocol on 127.0.0.1:PORT (0: any free port); the module starts stopped "
          "at its entry. With a layout: one thread per partition")
       ->check(CLI::Range(0, 65535));
+  cmd->add_option("--trace", args->trace,
+                  "Write an instruction/access trace of the run to FILE (docs/trace.md)");
+  cmd->add_option("--trace-format", args->trace_format,
+                  "text (every instruction disassembled) or compact (for long runs)")
+      ->check(CLI::IsMember({"text", "compact"}))
+      ->capture_default_str();
+  cmd->add_option("--trace-module", args->trace_modules,
+                  "Trace only this module (partition name, or the ELF's file name without .elf); repeatable");
+  cmd->add_option(
+      "--trace-range", args->trace_range,
+      "Trace only instructions and accesses at addresses LO-HI (inclusive, e.g. 0x20000000-0x20003fff)");
   cmd->add_flag("!--no-protection", args->protect,
                 "Run without the MPU/PMP (by default the module may touch only its own segments, with their "
                 "ELF permissions)");

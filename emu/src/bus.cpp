@@ -140,6 +140,7 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
         }
         s->cur_pc = pc;
         s->alias_accesses_this_insn = 0;
+        if (s->tracer && !s->prot_probe && !s->probing) s->trace_instruction(pc, size);
         if (s->trust_armed && pc == s->trust_pc) {
           s->trust_active = true;
           s->trust_armed = false;

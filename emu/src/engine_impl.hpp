@@ -12,6 +12,7 @@
 #include <unicorn/unicorn.h>
 
 #include "bulkhead/emu/engine.hpp"
+#include "bulkhead/emu/tracer.hpp"
 
 namespace bulkhead::emu {
 
@@ -145,6 +146,35 @@ struct Engine::Impl {
   std::unordered_set<std::uint32_t> breakpoints;
   bool bp_skip = false;
   bool at_breakpoint = false;
+
+  // Tracing (trace.cpp). The instruction the code hook saw last is held with its accesses until the next
+  // one starts (it completed) or the run ends, so that an instruction a stop interrupted is never reported.
+  Tracer* tracer = nullptr;
+  std::optional<uc_hook> trace_mem_hook;
+  struct TracedAccess {
+    Access access;
+    std::uint32_t address;
+    std::uint32_t size;
+    std::uint64_t value;
+  };
+  bool trace_pending = false;
+  std::uint32_t trace_pc = 0;
+  std::uint32_t trace_size = 0;
+  std::uint8_t trace_bytes[4] = {};
+  std::vector<TracedAccess> trace_accesses;
+  std::uint32_t trace_split_skip = 0;  // the pieces of an unaligned alias access Unicorn splits (trace.cpp)
+  std::uint32_t trace_split_lo = 0;
+  std::uint32_t trace_split_hi = 0;
+  // A cache for reading instruction bytes: the region the last one came from (host memory never moves).
+  std::uint64_t trace_code_base = 1;
+  std::uint64_t trace_code_end = 0;
+  const std::uint8_t* trace_code_host = nullptr;
+  void trace_instruction(std::uint32_t pc, std::uint32_t size);
+  void trace_access(Access a, std::uint32_t address, std::uint32_t size, std::uint64_t value);
+  void trace_emit();
+  void trace_drop();
+  void trace_finish(const RunResult& r);
+  std::uint32_t read_code(std::uint32_t pc, std::uint32_t size, std::uint8_t* out);
 
   // What stopped the run, recorded by the hooks.
   std::optional<StopReason> stop_reason;

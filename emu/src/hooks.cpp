@@ -210,7 +210,7 @@ std::uint32_t Engine::Impl::insn_length(std::uint16_t first_halfword) const {
   return top5 == 0x1D || top5 == 0x1E || top5 == 0x1F ? 4 : 2;
 }
 
-RunResult Engine::run(std::uint64_t max_instructions) {
+RunResult Engine::run_untraced(std::uint64_t max_instructions) {
   Impl& s = *impl_;
   RunResult result;
   s.stop_reason.reset();
@@ -278,6 +278,7 @@ RunResult Engine::run(std::uint64_t max_instructions) {
     if (s.stop_reason == StopReason::Fault && !s.fault && s.settle_pc) {
       const std::uint32_t at = *s.settle_pc;
       s.account_partial_block(at);
+      if (s.tracer) s.trace_drop();  // it runs again, or faults
       // The code hook counted it when it started; it runs again (or faults) from the start.
       if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0) --s.run_instructions;
       uncounted = true;
@@ -304,10 +305,16 @@ RunResult Engine::run(std::uint64_t max_instructions) {
   result.pc = pc();
   result.breakpoint = s.at_breakpoint;
   // Counted by the code hook, the instruction a stop interrupted (a fault, a refused fill) was counted when
-  // it started but did not complete.
+  // it started but did not complete. A refused fetch is not such a stop: it fails while the next block is
+  // translated, before the code hook of the instruction fetched, so the last one counted (the branch that
+  // went there) completed. Counted by blocks, that branch's block ran to its end.
   if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0 && !uncounted &&
-      (err == UC_ERR_EXCEPTION || err == UC_ERR_FETCH_UNMAPPED || s.stop_reason == StopReason::Fault))
+      (err == UC_ERR_EXCEPTION || s.stop_reason == StopReason::Fault))
     --s.run_instructions;
+  if (err == UC_ERR_FETCH_UNMAPPED && !s.stop_reason) {
+    s.run_instructions += s.pending_block_insns;
+    s.pending_block_insns = 0;
+  }
   s.account_partial_block(result.pc);
   result.instructions = s.run_instructions;
   s.total_instructions += s.run_instructions;

@@ -49,10 +49,14 @@ bool Kernel::dispatch(ModuleResult& result) {
   const std::uint32_t number = engine_.reg(r.number);
   auto arg = [&](unsigned i) { return engine_.reg(r.arg0 + i); };
   std::int32_t ret = abi::kENoSys;
+  std::uint32_t args[6] = {};
+  if (syscall_observer_)
+    for (unsigned i = 0; i < 6; ++i) args[i] = arg(i);
   switch (static_cast<abi::Call>(number)) {
     case abi::Call::Exit:
       result.outcome = Outcome::Exited;
       result.exit_code = static_cast<std::int32_t>(arg(0));
+      if (syscall_observer_) syscall_observer_(number, args, std::nullopt);
       return true;
     case abi::Call::Write:
       ret = sys_write(arg(0), arg(1));
@@ -62,6 +66,7 @@ bool Kernel::dispatch(ModuleResult& result) {
       break;
   }
   engine_.set_reg(r.result, static_cast<std::uint32_t>(ret));
+  if (syscall_observer_) syscall_observer_(number, args, ret);
   return false;
 }
 

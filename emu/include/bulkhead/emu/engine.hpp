@@ -90,6 +90,8 @@ class CpuContext {
   std::unique_ptr<Impl> impl;
 };
 
+class Tracer;  // bulkhead/emu/tracer.hpp
+
 struct MemoryRegion {
   std::uint32_t base = 0;
   std::uint32_t size = 0;
@@ -176,7 +178,14 @@ class Engine {
   // from a breakpoint stop (or stepping from one) runs the instruction it stopped before.
   void skip_breakpoint_once();
 
+  // Instruction and access tracing (docs/trace.md). Not owned: it must outlive every run() while set.
+  // Setting one installs the exact-PC code hook and a memory hook on every access (slow, but exact: each
+  // counted instruction is reported once); nullptr removes the memory hook. Off, nothing is added.
+  void set_tracer(Tracer* tracer);
+  Tracer* tracer() const;
+
  private:
+  RunResult run_untraced(std::uint64_t max_instructions);
   Fault probe_bus_fault(std::uint32_t pc);
   Fault protection_fault_at(std::uint32_t pc);
 

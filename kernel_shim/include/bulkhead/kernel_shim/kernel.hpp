@@ -58,6 +58,12 @@ class Kernel {
   // Source lines for fault reports (optional: without them reports name symbols only).
   void set_source_lines(std::optional<loader::SourceLines> lines) { lines_ = std::move(lines); }
 
+  // Sees each syscall once it is served, for traces: the call number, r0-r5 / a0-a5 as the module passed
+  // them, and the result written back (nothing for exit). Called between engine runs.
+  using SyscallObserver = std::function<void(std::uint32_t number, const std::uint32_t (&args)[6],
+                                             std::optional<std::int32_t> result)>;
+  void set_syscall_observer(SyscallObserver observer) { syscall_observer_ = std::move(observer); }
+
   // Runs the module until it exits, faults, traps, halts, or has run `max_instructions`.
   ModuleResult run(std::uint64_t max_instructions);
 
@@ -76,6 +82,7 @@ class Kernel {
   ConsoleSink console_;
   std::optional<loader::SourceLines> lines_;
   std::unique_ptr<ProtectionUnit> unit_;
+  SyscallObserver syscall_observer_;
 };
 
 }  // namespace bulkhead::kernel_shim
