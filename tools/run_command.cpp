@@ -277,13 +277,17 @@ int run_layout(const RunArgs& args) {
   return run_checked(layout::check_layout(layout::parse_layout_file(args.image, options)), args, false);
 }
 
-// A Tock image: a .tbf / .tab by name, or a file that is not an ELF and starts like a TBF (version 2).
+// A Tock image: a .tbf / .tab by name, an app ELF (it has `_sram_origin`), or a file that is not an ELF and
+// starts like a TBF (version 2).
 bool is_tock_image(const std::string& path) {
   if (layout::is_tock_image_path(path)) return true;
   std::ifstream in(path, std::ios::binary);
   char head[4] = {};
   if (!in.read(head, sizeof head)) return false;
-  if (head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') return false;
+  if (head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F') {
+    return loader::is_tock_app_elf(
+        path);  // libtock's `_sram_origin`; a malformed ELF reports on the ELF path
+  }
   return head[0] == 2 && head[1] == 0;
 }
 
@@ -319,7 +323,7 @@ int run_tock(const RunArgs& args) {
       }
     }
   } else {
-    app = loader::load_tbf_file(args.image);
+    app = layout::load_tock_app(args.image, arch.value_or(Arch::ArmV7M));  // a .tbf, or an app's ELF
     // A bare TBF does not say its architecture: --cpu, else an odd init offset (the Thumb bit elf2tab keeps)
     // means Arm, an even one RISC-V.
     if (!arch) arch = app.arch ? *app.arch : ((app.header.init_fn_offset & 1u) ? Arch::ArmV7M : Arch::Rv32);

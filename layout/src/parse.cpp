@@ -450,7 +450,8 @@ Partition parse_partition(const Reader& r, const toml::table& t, const std::file
   if (p.abi == Abi::Tock) {
     // A Tock process's memory is its TBF's (flash = the whole TBF, RAM = its block with the grant region at
     // the top); the regions are derived from it, so the layout names none.
-    if (p.elf.empty()) r.fail(t, named + ": abi = \"tock\" needs `elf` naming a .tbf or .tab");
+    if (p.elf.empty())
+      r.fail(t, named + ": abi = \"tock\" needs `elf` naming a .tbf, a .tab or the app's ELF");
     if (!p.regions.empty())
       r.fail(t,
              named + ": a Tock process's regions come from its TBF; remove its [[partition.region]] tables");

@@ -1,6 +1,7 @@
 #include "bulkhead/layout/tock.hpp"
 
 #include <bit>
+#include <fstream>
 
 #include "bulkhead/loader/elf.hpp"
 
@@ -27,7 +28,19 @@ std::vector<std::string> tock_arch_names(Arch arch) {
   return {};
 }
 
+namespace {
+
+bool is_elf_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  return in.read(head, sizeof head) && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+}
+
+}  // namespace
+
 loader::TbfApp load_tock_app(const std::filesystem::path& path, Arch arch) {
+  // An app's ELF becomes the TBF elf2tab would make of it (loader/tbf.hpp, build_tbf_from_elf).
+  if (is_elf_file(path)) return loader::build_tbf_from_elf(path);
   if (path.extension() != ".tab") return loader::load_tbf_file(path);
   const std::vector<std::string> names = tock_arch_names(arch);
   for (std::size_t i = 0; i + 1 < names.size(); ++i) {

@@ -301,6 +301,26 @@ TbfApp build_tbf_from_elf_bytes(std::span<const std::uint8_t> elf, std::string n
   return app;
 }
 
+bool is_tock_app_elf(const std::filesystem::path& path) {
+  std::vector<char> raw;
+  try {
+    raw = detail::read_file_capped(path, LoadOptions{}.max_file_size);
+  } catch (const LoadError&) {
+    return false;
+  }
+  const std::span<const std::uint8_t> elf(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+  if (elf.size() < sizeof(Elf32_Ehdr) || elf[0] != 0x7f || elf[1] != 'E' || elf[2] != 'L' || elf[3] != 'F' ||
+      elf[4] != ELFCLASS32)
+    return false;
+  const auto eh = read_struct<Elf32_Ehdr>(elf, 0);
+  if (eh.e_shentsize != sizeof(Elf32_Shdr) ||
+      !fits(eh.e_shoff, std::uint64_t{eh.e_shnum} * sizeof(Elf32_Shdr), elf.size()) ||
+      eh.e_shstrndx >= eh.e_shnum)
+    return false;
+  const auto v = symbol_value(elf, sections_of(elf, eh), "_sram_origin");
+  return v && *v != 0;
+}
+
 TbfApp build_tbf_from_elf(const std::filesystem::path& path, const TbfBuildOptions& options) {
   const std::vector<char> raw = detail::read_file_capped(path, LoadOptions{}.max_file_size);
   return build_tbf_from_elf_bytes(

@@ -2,6 +2,7 @@
 // kernel_shim::System (outputs, exit codes, fault kinds and addresses at each boundary), several processes in
 // one layout, and `bulkhead run` on .tbf, .tab and a malformed TBF.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "bulkhead/layout/check.hpp"
 #include "bulkhead/layout/layout.hpp"
 #include "bulkhead/layout/tock.hpp"
+#include "bulkhead/loader/tbf.hpp"
 
 namespace bulkhead::kernel_shim {
 namespace {
@@ -248,6 +250,22 @@ TEST_P(TockArch, CliRunsATbfAndATab) {
   c = bulkhead("run --cpu " + GetParam() + " " + std::string(BULKHEAD_TOCK_DIR) + "/tock_hello.tab");
   EXPECT_EQ(c.status, 0) << c.err;
   EXPECT_NE(c.out.find(GetParam() == "rv32imac" ? "on RV32" : "on Cortex-M"), std::string::npos) << c.out;
+}
+
+// The app's ELF runs as its TBF would (built in memory as elf2tab would), told apart from a Bulkhead module
+// by libtock's `_sram_origin`; a Bulkhead module's ELF still runs under Bulkhead's ABI.
+TEST_P(TockArch, CliRunsTheAppElfDirectly) {
+  const std::string elf = std::string(BULKHEAD_TOCK_DIR) + "/tock_alarm-" + GetParam() + ".elf";
+  EXPECT_TRUE(loader::is_tock_app_elf(elf));
+  EXPECT_FALSE(loader::is_tock_app_elf(std::string(BULKHEAD_TOCK_DIR) + "/../hello-" + GetParam() + ".elf"));
+  const Cli from_elf = bulkhead("run " + elf);
+  const Cli from_tbf = bulkhead("run " + tbf("tock_alarm", GetParam()));
+  EXPECT_EQ(from_elf.status, 0) << from_elf.err;
+  EXPECT_NE(from_elf.out.find("alarm done"), std::string::npos) << from_elf.out;
+  EXPECT_EQ(from_elf.out, from_tbf.out);
+  const Cli module = bulkhead("run " + std::string(BULKHEAD_TOCK_DIR) + "/../hello-" + GetParam() + ".elf");
+  EXPECT_EQ(module.status, 0) << module.err;
+  EXPECT_EQ(module.out.rfind("Hello from a Bulkhead module", 0), 0u) << module.out;
 }
 
 TEST_P(TockArch, CliFaultExitsWithSigsegvStatusAndATockReport) {

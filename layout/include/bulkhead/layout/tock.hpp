@@ -24,7 +24,8 @@ bool is_tock_image_path(const std::filesystem::path& path);
 // the ARMv7-M ones (an ARMv7-M app runs on ARMv8-M Mainline); rv32 rv32imac (and rv32imc, rv32imc).
 std::vector<std::string> tock_arch_names(Arch arch);
 
-// Reads a .tbf, or the TBF of a .tab that fits `arch`. Throws loader::LoadError.
+// Reads a .tbf, the TBF of a .tab that fits `arch`, or builds the TBF of an app's ELF as elf2tab would.
+// Throws loader::LoadError.
 loader::TbfApp load_tock_app(const std::filesystem::path& path, Arch arch);
 
 // Places a TBF: refuses padding, disabled apps and apps without FixedAddresses (position-independent apps

@@ -192,6 +192,10 @@ struct TbfBuildOptions {
 // app each segment must land at its p_paddr - flash base; a link that breaks this (page-aligned file
 // offsets) is refused with a message to link with -n. Throws LoadError.
 TbfApp build_tbf_from_elf(const std::filesystem::path& path, const TbfBuildOptions& options = {});
+// True for an ELF32 with a non-zero `_sram_origin` symbol: libtock's linker scripts define it for the app's
+// RAM (elf2tab reads it for FixedAddresses), so a Tock app's ELF tells itself apart from a Bulkhead module
+// this way. False for anything else, including an unreadable or malformed file.
+bool is_tock_app_elf(const std::filesystem::path& path);
 TbfApp build_tbf_from_elf_bytes(std::span<const std::uint8_t> elf, std::string name,
                                 const TbfBuildOptions& options = {});
 
