@@ -328,7 +328,12 @@ int run_tock(const RunArgs& args) {
     // means Arm, an even one RISC-V.
     if (!arch) arch = app.arch ? *app.arch : ((app.header.init_fn_offset & 1u) ? Arch::ArmV7M : Arch::Rv32);
   }
-  const layout::TockMemory mem = layout::place_tock_app(app, *arch);
+  // A position-independent app (no FixedAddresses: libtock-c's Arm apps) goes where Tock boards put the
+  // first app (layout::default_tock_placement).
+  layout::TockPlacement where = layout::default_tock_placement(*arch);
+  if (app.header.fixed_flash_address()) where.flash.reset();
+  if (app.header.fixed_ram_address()) where.ram.reset();
+  const layout::TockMemory mem = layout::place_tock_app(app, *arch, where);
   layout::Layout lay;
   lay.file = args.image;
   lay.name = "Tock app " + args.image;

@@ -406,7 +406,9 @@ Region parse_region(const Reader& r, const toml::table& t, const std::string& pa
 Partition parse_partition(const Reader& r, const toml::table& t, const std::filesystem::path& elf_base,
                           Arch arch) {
   const std::string what = "[[partition]]";
-  r.check_keys(t, what, {"name", "elf", "abi", "region", "share", "fault", "max_restarts", "supervisor"});
+  r.check_keys(
+      t, what,
+      {"name", "elf", "abi", "flash", "ram", "region", "share", "fault", "max_restarts", "supervisor"});
   Partition p;
   p.pos = r.pos(t);
   p.name = r.name(t, what);
@@ -447,6 +449,11 @@ Partition parse_partition(const Reader& r, const toml::table& t, const std::file
     }
     p.shares.push_back(std::move(share));
   }
+  if (p.abi != Abi::Tock)
+    for (const char* key : {"flash", "ram"})
+      if (const toml::node* n = t.get(key))
+        r.fail(*n, named + ": `" + key +
+                       "` places a Tock process (abi = \"tock\"); a Bulkhead module is placed by its ELF");
   if (p.abi == Abi::Tock) {
     // A Tock process's memory is its TBF's (flash = the whole TBF, RAM = its block with the grant region at
     // the top); the regions are derived from it, so the layout names none.
@@ -456,8 +463,14 @@ Partition parse_partition(const Reader& r, const toml::table& t, const std::file
       r.fail(t,
              named + ": a Tock process's regions come from its TBF; remove its [[partition.region]] tables");
     if (!p.shares.empty()) r.fail(t, named + ": a Tock process cannot take shares");
+    // A position-independent app goes where the layout says: `flash` (its TBF's first byte) and `ram`.
+    TockPlacement where;
+    if (const auto f = r.opt_number(t, "flash", named, 0, kSpaceEnd - 1))
+      where.flash = static_cast<std::uint32_t>(*f);
+    if (const auto m = r.opt_number(t, "ram", named, 0, kSpaceEnd - 1))
+      where.ram = static_cast<std::uint32_t>(*m);
     try {
-      p.tock = place_tock_app(load_tock_app(p.elf_path, arch), arch);
+      p.tock = place_tock_app(load_tock_app(p.elf_path, arch), arch, where);
     } catch (const loader::LoadError& e) {
       r.fail(t, named + ": " + e.what());
     }

@@ -1,6 +1,7 @@
 #include "bulkhead/layout/tock.hpp"
 
 #include <bit>
+#include <cstdio>
 #include <fstream>
 
 #include "bulkhead/loader/elf.hpp"
@@ -55,33 +56,62 @@ loader::TbfApp load_tock_app(const std::filesystem::path& path, Arch arch) {
 
 namespace {
 
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
 std::uint32_t align_up(std::uint64_t v, std::uint64_t a) {
   return static_cast<std::uint32_t>((v + a - 1) / a * a);
 }
 
 }  // namespace
 
-TockMemory place_tock_app(const loader::TbfApp& app, Arch arch) {
+TockPlacement default_tock_placement(Arch arch) {
+  // Where Tock boards commonly put the first app: nRF52840-style Cortex-M (apps at 0x40000, RAM after the
+  // kernel's at 0x20004000), HiFive1-style RV32 (apps at 0x20040000, RAM at 0x80004000). The bundled samples
+  // are linked there too (firmware_samples/tock/).
+  if (arch == Arch::Rv32) return {0x2004'0000u, 0x8000'4000u};
+  return {0x0004'0000u, 0x2000'4000u};
+}
+
+TockMemory place_tock_app(const loader::TbfApp& app, Arch arch, const TockPlacement& where) {
   const loader::TbfHeader& h = app.header;
   if (h.is_padding()) throw loader::LoadError(app.name, "is a padding TBF, not an app");
   if (!h.enabled()) throw loader::LoadError(app.name, "is disabled (TBF flags bit 0 is clear)");
-  const auto flash = h.fixed_flash_address();
-  const auto ram = h.fixed_ram_address();
-  if (!flash || !ram)
-    throw loader::LoadError(app.name,
-                            "has no FixedAddresses for both flash and RAM: position-independent apps are not "
-                            "supported yet (docs/tock.md)");
-  if (*flash < h.protected_size())
-    throw loader::LoadError(app.name, "FixedAddresses flash lies below its own protected region");
-  TockMemory m;
   // TockBinaryFormat.md, FixedAddresses: start_process_flash is where the app binary (after the protected
-  // region) must be; the TBF header is in front of it.
-  m.flash_start = *flash - h.protected_size();
+  // region) must be; the TBF header is in front of it. Without it the app is position-independent
+  // (libtock-c's Arm apps: its crt0 relocates itself from r0 = the binary's start and r1 = mem_start), and
+  // goes where the kernel puts it: `where`.
+  std::optional<std::uint32_t> flash;
+  if (const auto fixed = h.fixed_flash_address()) {
+    if (*fixed < h.protected_size())
+      throw loader::LoadError(app.name, "FixedAddresses flash lies below its own protected region");
+    flash = *fixed - h.protected_size();
+    if (where.flash && *where.flash != *flash)
+      throw loader::LoadError(app.name, "is linked for flash at " + hex32(*fixed) +
+                                            " (FixedAddresses): it cannot go at " + hex32(*where.flash));
+  } else {
+    flash = where.flash;
+  }
+  std::optional<std::uint32_t> ram = h.fixed_ram_address();
+  if (ram && where.ram && *where.ram != *ram)
+    throw loader::LoadError(app.name, "is linked for RAM at " + hex32(*ram) +
+                                          " (FixedAddresses): it cannot go at " + hex32(*where.ram));
+  if (!ram) ram = where.ram;
+  if (!flash || !ram)
+    throw loader::LoadError(app.name, std::string("is position-independent (no FixedAddresses for its ") +
+                                          (!flash ? "flash" : "RAM") +
+                                          "): say where it goes (a layout's `flash` and `ram` keys)");
+  TockMemory m;
+  m.flash_start = *flash;
   m.flash_size = h.total_size;
   m.mem_start = *ram;
   const std::uint32_t g = 32;  // the Arm MPU granule; PMP (4 bytes) is finer
   if (m.flash_start % g != 0 || m.mem_start % g != 0)
-    throw loader::LoadError(app.name, "FixedAddresses are not 32-byte aligned (the MPU cannot isolate it)");
+    throw loader::LoadError(app.name,
+                            "its flash and RAM are not 32-byte aligned (the MPU cannot isolate it)");
   const std::uint32_t app_part = align_up(std::max<std::uint32_t>(h.minimum_ram_size, 1), 256);
   const std::uint64_t block = std::bit_ceil(std::uint64_t{app_part} + kTockGrantSize);
   if (std::uint64_t{m.mem_start} + block > (1ull << 32) ||

@@ -208,6 +208,50 @@ TEST(TockLayoutFile, ATockPartitionMayNotNameRegions) {
   }
 }
 
+// A position-independent app (no FixedAddresses, as libtock-c builds its Arm apps) goes where the layout's
+// `flash` and `ram` say, or, run alone, where Tock boards put the first app. Here the sample hello packed
+// without FixedAddresses and with a 0x80-byte protected region, so that its (not relocating) code lands at
+// its link address only when placed at the default.
+std::string pic_hello(const std::string& arch) {
+  loader::TbfBuildOptions o;
+  o.fixed_addresses = loader::TbfBuildOptions::Fixed::Never;
+  o.protected_region_size = 0x80;
+  const loader::TbfApp app =
+      loader::build_tbf_from_elf(std::string(BULKHEAD_TOCK_DIR) + "/tock_hello-" + arch + ".elf", o);
+  EXPECT_FALSE(app.header.fixed_flash_address());
+  const fs::path out =
+      fs::temp_directory_path() / ("bulkhead-pic-hello-" + arch + "-" + std::to_string(::getpid()) + ".tbf");
+  std::ofstream(out, std::ios::binary)
+      .write(reinterpret_cast<const char*>(app.bytes.data()), static_cast<std::streamsize>(app.bytes.size()));
+  return out.string();
+}
+
+TEST(TockLayoutFile, APositionIndependentAppNeedsItsPlacement) {
+  const std::string pic = pic_hello("cortex-m4");
+  const std::string head =
+      "[target]\narch = \"armv7m\"\n[[partition]]\nname = \"a\"\nabi = \"tock\"\nelf = \"" + pic + "\"\n";
+  try {
+    (void)layout::parse_layout(head, "t.toml", ".");
+    FAIL() << "accepted without a placement";
+  } catch (const layout::LayoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("is position-independent"), std::string::npos) << e.what();
+  }
+  const layout::Layout lay =
+      layout::parse_layout(head + "flash = 0x50000\nram = 0x20008000\n", "t.toml", ".");
+  ASSERT_TRUE(lay.partitions[0].tock);
+  EXPECT_EQ(lay.partitions[0].tock->flash_start, 0x50000u);
+  EXPECT_EQ(lay.partitions[0].tock->mem_start, 0x20008000u);
+  EXPECT_EQ(lay.partitions[0].tock->entry,
+            (0x50000u + loader::load_tbf_file(pic).header.init_offset_in_tbf()) | 1u);
+  // A fixed-address app refuses a placement that differs from its link addresses.
+  EXPECT_THROW((void)layout::parse_layout(
+                   std::string("[target]\narch = \"armv7m\"\n[[partition]]\nname = \"a\"\n") +
+                       "abi = \"tock\"\nelf = \"" + tbf("tock_hello", "cortex-m4") + "\"\nflash = 0x50000\n",
+                   "t.toml", "."),
+               layout::LayoutError);
+  fs::remove(pic);
+}
+
 TEST(TockLayoutFile, AnUnknownAbiIsRefused) {
   EXPECT_THROW(
       (void)layout::parse_layout(
@@ -266,6 +310,14 @@ TEST_P(TockArch, CliRunsTheAppElfDirectly) {
   const Cli module = bulkhead("run " + std::string(BULKHEAD_TOCK_DIR) + "/../hello-" + GetParam() + ".elf");
   EXPECT_EQ(module.status, 0) << module.err;
   EXPECT_EQ(module.out.rfind("Hello from a Bulkhead module", 0), 0u) << module.out;
+}
+
+TEST_P(TockArch, CliPlacesAPositionIndependentAppAtTheBoardDefault) {
+  const std::string pic = pic_hello(GetParam());
+  const Cli c = bulkhead("run --cpu " + GetParam() + " " + pic);
+  EXPECT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(c.out.rfind("Hello from a Tock app on", 0), 0u) << c.out;
+  fs::remove(pic);
 }
 
 TEST_P(TockArch, CliFaultExitsWithSigsegvStatusAndATockReport) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,22 @@ std::vector<std::string> tock_arch_names(Arch arch);
 // Throws loader::LoadError.
 loader::TbfApp load_tock_app(const std::filesystem::path& path, Arch arch);
 
-// Places a TBF: refuses padding, disabled apps and apps without FixedAddresses (position-independent apps
-// are not supported yet); the TBF goes at fixed_flash - protected_size so that the binary lands at its link
-// address, mem_start = fixed_ram. The RAM block is the app's minimum_ram_size rounded up to 256 bytes (the
-// initial break) plus the grant region, rounded up to a power of two (one MPU region on PMSAv7). Throws
-// loader::LoadError naming the defect.
-TockMemory place_tock_app(const loader::TbfApp& app, Arch arch);
+// Where a position-independent app (no FixedAddresses) goes: its TBF's first byte and its mem_start.
+struct TockPlacement {
+  std::optional<std::uint32_t> flash;
+  std::optional<std::uint32_t> ram;
+};
+
+// Places a TBF: refuses padding and disabled apps; a fixed-address app's TBF goes at fixed_flash -
+// protected_size so that the binary lands at its link address, mem_start = fixed_ram (a `where` that differs
+// is an error); a position-independent one goes at `where` (missing: an error). The RAM block is the app's
+// minimum_ram_size rounded up to 256 bytes (the initial break) plus the grant region, rounded up to a power
+// of two (one MPU region on PMSAv7). Throws loader::LoadError naming the defect.
+TockMemory place_tock_app(const loader::TbfApp& app, Arch arch, const TockPlacement& where = {});
+
+// Where `bulkhead run APP` puts a position-independent app: Cortex-M flash 0x40000, RAM 0x20004000; RV32
+// flash 0x20040000, RAM 0x80004000.
+TockPlacement default_tock_placement(Arch arch);
 
 // The partition regions of a placed process: `flash` (code, r-x) = the whole TBF, rounded up to 32 bytes, and
 // `ram` (data, rw-) = its RAM block. At run time the unit grants the RAM only up to the break.
