@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine_memory.hpp"
+
 namespace bulkhead::gdbstub {
 
 KernelTarget::KernelTarget(kernel_shim::Kernel& kernel, std::string name, std::uint64_t max_instructions)
@@ -50,19 +52,11 @@ bool KernelTarget::write_register(ThreadId, unsigned regnum, std::uint32_t value
 }
 
 bool KernelTarget::read_memory(ThreadId, std::uint32_t address, std::span<std::uint8_t> out) {
-  emu::Engine& e = kernel_.engine();
-  if (out.empty()) return true;
-  if (!e.is_mapped(address, static_cast<std::uint32_t>(out.size()))) return false;
-  e.read_memory(address, out);
-  return true;
+  return detail::read_mapped(kernel_.engine(), address, out);
 }
 
 bool KernelTarget::write_memory(ThreadId, std::uint32_t address, std::span<const std::uint8_t> bytes) {
-  emu::Engine& e = kernel_.engine();
-  if (bytes.empty()) return true;
-  if (!e.is_mapped(address, static_cast<std::uint32_t>(bytes.size()))) return false;
-  e.write_memory(address, bytes);
-  return true;
+  return detail::write_mapped(kernel_.engine(), address, bytes);
 }
 
 bool KernelTarget::add_breakpoint(std::uint32_t address) {

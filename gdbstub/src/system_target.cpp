@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "engine_memory.hpp"
+
 namespace bulkhead::gdbstub {
 
 using DebugStop = kernel_shim::System::DebugStop;
@@ -48,20 +50,11 @@ bool SystemTarget::write_register(ThreadId thread, unsigned regnum, std::uint32_
 }
 
 bool SystemTarget::read_memory(ThreadId, std::uint32_t address, std::span<std::uint8_t> out) {
-  // One address space: the debugger sees every mapped byte, whatever the partition's MPU/PMP allows.
-  emu::Engine& e = system_.engine();
-  if (out.empty()) return true;
-  if (!e.is_mapped(address, static_cast<std::uint32_t>(out.size()))) return false;
-  e.read_memory(address, out);
-  return true;
+  return detail::read_mapped(system_.engine(), address, out);
 }
 
 bool SystemTarget::write_memory(ThreadId, std::uint32_t address, std::span<const std::uint8_t> bytes) {
-  emu::Engine& e = system_.engine();
-  if (bytes.empty()) return true;
-  if (!e.is_mapped(address, static_cast<std::uint32_t>(bytes.size()))) return false;
-  e.write_memory(address, bytes);
-  return true;
+  return detail::write_mapped(system_.engine(), address, bytes);
 }
 
 bool SystemTarget::add_breakpoint(std::uint32_t address) {

@@ -210,7 +210,7 @@ bool System::may_access(const Partition& p, std::uint32_t addr, std::uint32_t le
   if (end > (1ull << 32)) return false;
   if (len == 0) return true;
   if (!engine_.is_mapped(addr, len)) return false;
-  const Perms need = access == Access::Write ? Perms::W : Perms::R;
+  const Perms need = perm_for(access);
   // A range one rule decides is answered at once; otherwise byte by byte (a rule edge inside the buffer).
   if (auto perms = p.unit->uniform_perms({addr, len}, Privilege::Unprivileged)) return has(*perms, need);
   for (std::uint64_t a = addr; a < end; ++a)
@@ -985,18 +985,6 @@ namespace bulkhead::kernel_shim {
 
 namespace {
 
-Perms need_of(Access a) {
-  switch (a) {
-    case Access::Read:
-      return Perms::R;
-    case Access::Write:
-      return Perms::W;
-    case Access::Execute:
-      return Perms::X;
-  }
-  return Perms::None;
-}
-
 std::string access_text(Perms p) {
   std::string s;
   if (has(p, Perms::R) || has(p, Perms::X)) s += 'r';  // execute needs read on Arm and PMP alike
@@ -1042,7 +1030,7 @@ std::string audit_report(const layout::CheckResult& checked, const std::vector<P
         groups.push_back({owner, region, claimed, Perms::None, ~0ull, 0, 0, {}});
         it = groups.end() - 1;
       }
-      it->need = it->need | need_of(r.access);
+      it->need = it->need | perm_for(r.access);
       it->lo = std::min<std::uint64_t>(it->lo, r.address);
       it->hi = std::max<std::uint64_t>(it->hi, std::uint64_t{r.address} + std::max(r.size, 1u));
       it->count += r.count;
