@@ -107,8 +107,10 @@ Engine::Impl::Impl(CpuProfile p, EngineOptions o)
 Engine::Impl::~Impl() {
   // Deleting hooks can make Unicorn ask for TLB fills; the unit may already be gone.
   unit = nullptr;
-  for (uc_hook h : hooks) uc_hook_del(uc.get(), h);
+  tearing_down = true;
+  const std::vector<uc_hook> all = std::move(hooks);  // walk a copy: nothing may grow the list under it
   hooks.clear();
+  for (uc_hook h : all) uc_hook_del(uc.get(), h);
   // uc (unique_ptr) closes the engine after this body.
 }
 

@@ -60,6 +60,7 @@ struct Engine::Impl {
 
   // ---- The checked bus (bus.cpp) ----
   const ProtectionUnit* unit = nullptr;
+  bool tearing_down = false;  // ~Impl: hooks are being deleted
   std::uint64_t unit_generation = ~0ull;
   Privilege priv = Privilege::Privileged;
   // Per page and privilege: the unit's uniform permissions, or nullopt for a page a rule edge splits.

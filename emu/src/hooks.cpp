@@ -133,6 +133,9 @@ bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry
   return guarded(
       impl,
       [&] {
+        // The engine is being destroyed (deleting a hook can make Unicorn ask for a fill): nothing runs any
+        // more, so refuse, and install nothing (a fill may add hooks while ~Impl walks its hook list).
+        if (impl->tearing_down) return false;
         const auto page = static_cast<std::uint32_t>(vaddr);
         // unicorn-facts: every stop makes Unicorn ask a FETCH fill for the page of `until`; refusing it would
         // turn a finished run into UC_ERR_EXCEPTION. Nothing is mapped there, so letting it through is
