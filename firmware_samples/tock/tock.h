@@ -98,25 +98,25 @@ typedef void (*tock_upcall_t)(uint32_t arg0, uint32_t arg1, uint32_t arg2, void*
 
 /* The raw calls for classes 1-6. Only r0-r3/a0-a3 change (no upcall can run inside these classes). */
 #if defined(__arm__)
-#define TOCK_DEFINE_CALL(name, cls)                                                                         \
-  static inline tock_ret_t name(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3) {                      \
-    register uint32_t r0 __asm__("r0") = a0;                                                               \
-    register uint32_t r1 __asm__("r1") = a1;                                                               \
-    register uint32_t r2 __asm__("r2") = a2;                                                               \
-    register uint32_t r3 __asm__("r3") = a3;                                                               \
-    __asm__ volatile("svc %c[c]" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : [c] "i"(cls) : "memory");     \
-    return (tock_ret_t){r0, r1, r2, r3};                                                                    \
+#define TOCK_DEFINE_CALL(name, cls)                                                                   \
+  static inline tock_ret_t name(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3) {                 \
+    register uint32_t r0 __asm__("r0") = a0;                                                          \
+    register uint32_t r1 __asm__("r1") = a1;                                                          \
+    register uint32_t r2 __asm__("r2") = a2;                                                          \
+    register uint32_t r3 __asm__("r3") = a3;                                                          \
+    __asm__ volatile("svc %c[c]" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : [c] "i"(cls) : "memory"); \
+    return (tock_ret_t){r0, r1, r2, r3};                                                              \
   }
 #elif defined(__riscv)
-#define TOCK_DEFINE_CALL(name, cls)                                                                         \
-  static inline tock_ret_t name(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3) {                      \
-    register uint32_t r0 __asm__("a0") = a0;                                                               \
-    register uint32_t r1 __asm__("a1") = a1;                                                               \
-    register uint32_t r2 __asm__("a2") = a2;                                                               \
-    register uint32_t r3 __asm__("a3") = a3;                                                               \
-    register uint32_t r4 __asm__("a4") = cls;                                                              \
-    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : "r"(r4) : "memory");               \
-    return (tock_ret_t){r0, r1, r2, r3};                                                                    \
+#define TOCK_DEFINE_CALL(name, cls)                                                          \
+  static inline tock_ret_t name(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3) {        \
+    register uint32_t r0 __asm__("a0") = a0;                                                 \
+    register uint32_t r1 __asm__("a1") = a1;                                                 \
+    register uint32_t r2 __asm__("a2") = a2;                                                 \
+    register uint32_t r3 __asm__("a3") = a3;                                                 \
+    register uint32_t r4 __asm__("a4") = cls;                                                \
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : "r"(r4) : "memory"); \
+    return (tock_ret_t){r0, r1, r2, r3};                                                     \
   }
 #else
 #error "Tock samples are built for Arm M-profile or RV32"
@@ -152,7 +152,8 @@ tock_ret_t tock_memop(uint32_t op, uint32_t arg);
 __attribute__((noreturn)) void tock_exit(uint32_t code);
 __attribute__((noreturn)) void tock_restart(uint32_t code);
 
-/* Console (driver 0x1): write via allow-ro + subscribe + command + yield-wait; returns bytes written or -1. */
+/* Console (driver 0x1): write via allow-ro + subscribe + command + yield-wait; returns bytes written or -1.
+ */
 int tock_console_write(const void* buf, size_t len);
 int tock_puts(const char* s); /* no newline added */
 void tock_put_hex(uint32_t v);
