@@ -9,42 +9,15 @@
 #include <sstream>
 #include <string>
 
+#include "run_bulkhead.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch_dir() {
-  fs::path dir =
-      fs::temp_directory_path() / ("bulkhead-e2e-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  return dir;
-}
-
-Outcome bulkhead(const std::string& args) {
-  const fs::path dir = scratch_dir();
-  const std::string cmd =
-      std::string(BULKHEAD_BIN) + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  Outcome o;
-  o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  o.out = slurp(dir / "out");
-  o.err = slurp(dir / "err");
-  return o;
-}
+using bulkhead_test::bulkhead;
+using bulkhead_test::Outcome;
+using bulkhead_test::scratch_dir;
+using bulkhead_test::slurp;
 
 std::string module(const std::string& name, const std::string& profile) {
   return std::string(FIRMWARE_DIR) + "/" + name + "-" + profile + ".elf";

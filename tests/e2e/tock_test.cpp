@@ -18,6 +18,7 @@
 #include "bulkhead/layout/layout.hpp"
 #include "bulkhead/layout/tock.hpp"
 #include "bulkhead/loader/tbf.hpp"
+#include "run_bulkhead.hpp"
 
 namespace bulkhead::kernel_shim {
 namespace {
@@ -261,30 +262,8 @@ TEST(TockLayoutFile, AnUnknownAbiIsRefused) {
 
 // ---- the command line ----
 
-struct Cli {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Cli bulkhead(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path() / ("bulkhead-tock-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string cmd =
-      std::string(BULKHEAD_BIN) + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  Cli c;
-  c.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  c.out = slurp(dir / "out");
-  c.err = slurp(dir / "err");
-  return c;
-}
+using Cli = bulkhead_test::Outcome;
+using bulkhead_test::bulkhead;
 
 TEST_P(TockArch, CliRunsATbfAndATab) {
   Cli c = bulkhead("run " + tbf("tock_hello", GetParam()));

@@ -1,4 +1,4 @@
-// Runs the real `bulkhead` binary with its output captured, for the decide tests.
+// Runs the real `bulkhead` binary with its output captured (the CLI and end-to-end tests).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -36,7 +36,7 @@ inline fs::path scratch_dir() {
     if (c == '/') c = '_';
   }
   const fs::path dir =
-      fs::temp_directory_path() / ("bulkhead-decide-" + std::to_string(::getpid()) + "-" + name);
+      fs::temp_directory_path() / ("bulkhead-test-" + std::to_string(::getpid()) + "-" + name);
   fs::create_directories(dir);
   return dir;
 }
