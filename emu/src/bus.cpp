@@ -47,13 +47,37 @@ Engine::Impl* impl_of(void* user) {
 
 // ---- MMIO alias window: the split pages ----
 
+// A guest load of 1, 2, 4 or 8 bytes from host memory (fixed-size copies compile to single moves; a copy of
+// a runtime size was a library call on every split-page load).
+std::uint64_t load_le(const std::uint8_t* p, unsigned size) {
+  switch (size) {
+    case 1:
+      return *p;
+    case 2: {
+      std::uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case 4: {
+      std::uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    default: {
+      std::uint64_t v = 0;
+      std::memcpy(&v, p, size < 8 ? size : 8);
+      return v;
+    }
+  }
+}
+
 std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* user) {
   Engine::Impl* s = impl_of(user);
   return guarded(
       s,
       [&]() -> std::uint64_t {
-        const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
-        const auto addr = s->alias_slots[slot] + static_cast<std::uint32_t>(offset % s->page_size);
+        const auto slot = static_cast<std::uint32_t>(offset >> s->page_shift);
+        const auto addr = s->alias_slots[slot] + (static_cast<std::uint32_t>(offset) & (s->page_size - 1));
         if (!s->prot_probe && !s->trust_active) {
           auto q = s->quick_check(s->slot_granules[slot], s->alias_slots[slot], addr, size, Access::Read);
           if (q == Engine::Impl::Quick::Unknown)
@@ -72,9 +96,7 @@ std::uint64_t alias_read(uc_engine*, std::uint64_t offset, unsigned size, void* 
             return 0;
           }
         }
-        std::uint64_t value = 0;
-        std::memcpy(&value, s->slot_host[slot] + (addr - s->alias_slots[slot]), size);
-        return value;
+        return load_le(s->slot_host[slot] + (addr - s->alias_slots[slot]), size);
       },
       std::uint64_t{0});
 }
@@ -84,8 +106,8 @@ void alias_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t 
   guarded(
       s,
       [&] {
-        const auto slot = static_cast<std::uint32_t>(offset / s->page_size);
-        const auto addr = s->alias_slots[slot] + static_cast<std::uint32_t>(offset % s->page_size);
+        const auto slot = static_cast<std::uint32_t>(offset >> s->page_shift);
+        const auto addr = s->alias_slots[slot] + (static_cast<std::uint32_t>(offset) & (s->page_size - 1));
         if (s->prot_probe) return 0;  // the probe never writes
         if (!s->trust_active) {
           // Unicorn splits an unaligned MMIO store into byte stores at their exact addresses: right for Arm,
@@ -238,7 +260,26 @@ void naive_code_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* 
 }  // namespace
 
 void Engine::Impl::commit_stores() {
-  for (const auto& st : pending_stores) std::memcpy(st.host, &st.value, st.size);
+  for (const auto& st : pending_stores) {
+    switch (st.size) {  // fixed-size copies: see load_le
+      case 1:
+        *st.host = static_cast<std::uint8_t>(st.value);
+        break;
+      case 2: {
+        const auto v = static_cast<std::uint16_t>(st.value);
+        std::memcpy(st.host, &v, 2);
+        break;
+      }
+      case 4: {
+        const auto v = static_cast<std::uint32_t>(st.value);
+        std::memcpy(st.host, &v, 4);
+        break;
+      }
+      default:
+        std::memcpy(st.host, &st.value, st.size < 8 ? st.size : 8);
+        break;
+    }
+  }
   pending_stores.clear();
 }
 
@@ -253,15 +294,19 @@ Privilege Engine::Impl::privilege() const {
 }
 
 void Engine::Impl::flush_tlb() {
-  uc_ctl_flush_tlb(uc.get());
+  if (tlb_filled) uc_ctl_flush_tlb(uc.get());
+  tlb_filled = false;
   page_perms.clear();
   crossing_alias.clear();
-  alias_slots.clear();
-  slot_granules.clear();
-  slot_host.clear();
-  page_granules.clear();
-  alias_of.clear();
-  fetch_split_pages.clear();
+  if (!alias_slots.empty()) {
+    alias_slots.clear();
+    slot_granules.clear();
+    slot_host.clear();
+    alias_of.clear();
+  }
+  // unordered containers' clear() writes every bucket even when empty
+  if (!page_granules.empty()) page_granules.clear();
+  if (!fetch_split_pages.empty()) fetch_split_pages.clear();
   last_code_page = 1;
   last_x_granule = 1;
 }
@@ -277,9 +322,9 @@ void Engine::Impl::sync_protection() {
 
 std::optional<Perms> Engine::Impl::perms_of_page(std::uint32_t page, Privilege p) {
   const std::uint64_t key = std::uint64_t{page} << 1 | (p == Privilege::Privileged ? 1u : 0u);
-  if (auto it = page_perms.find(key); it != page_perms.end()) return it->second;
+  if (const auto* hit = page_perms.find(key)) return *hit;
   const auto perms = unit->uniform_perms({page, page_size}, p);
-  page_perms.emplace(key, perms);
+  page_perms.put(key, perms);
   return perms;
 }
 
@@ -404,8 +449,8 @@ Engine::Impl::Quick Engine::Impl::quick_check(std::vector<std::uint8_t>& table, 
                                               std::uint32_t address, std::uint32_t size, Access access) {
   const std::uint64_t end = std::uint64_t{address} + size;
   if (address < page || end > std::uint64_t{page} + page_size || size == 0) return Quick::Unknown;
-  const std::uint32_t first = (address - page) / granule;
-  const std::uint32_t last = static_cast<std::uint32_t>(end - 1 - page) / granule;
+  const std::uint32_t first = (address - page) >> granule_shift;
+  const std::uint32_t last = static_cast<std::uint32_t>(end - 1 - page) >> granule_shift;
   if (arch == Arch::Rv32 && first != last) return Quick::Unknown;
   const auto need = static_cast<std::uint8_t>(perm_for(access));
   for (std::uint32_t i = first; i <= last; ++i) {
@@ -452,7 +497,7 @@ bool Engine::Impl::allows(std::uint32_t address, std::uint32_t size, Access acce
 //   into a page decided by another rule must be seen whole.
 bool Engine::Impl::alias_for_crossings(std::uint32_t page, Perms perms, Privilege p) {
   const std::uint64_t key = std::uint64_t{page} << 1 | (p == Privilege::Privileged ? 1u : 0u);
-  if (auto it = crossing_alias.find(key); it != crossing_alias.end()) return it->second;
+  if (const bool* hit = crossing_alias.find(key)) return *hit;
   bool alias = false;
   for (const std::uint64_t n : {std::uint64_t{page} + page_size, std::uint64_t{page} - page_size}) {
     if (n >= (1ull << 32) || !find_region(n)) continue;
@@ -463,7 +508,7 @@ bool Engine::Impl::alias_for_crossings(std::uint32_t page, Perms perms, Privileg
       alias = alias || (has(perms, Perms::W) && !perms_of_page(static_cast<std::uint32_t>(n), p));
     }
   }
-  crossing_alias.emplace(key, alias);
+  crossing_alias.put(key, alias);
   return alias;
 }
 

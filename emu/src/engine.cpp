@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -75,7 +76,9 @@ Engine::Impl::Impl(CpuProfile p, EngineOptions o)
       arch(arch_of(p)),
       options(o),
       page_size(arch == Arch::Rv32 ? 0x1000u : 0x400u),
-      granule(arch == Arch::Rv32 ? 4u : 32u) {
+      granule(arch == Arch::Rv32 ? 4u : 32u),
+      page_shift(static_cast<unsigned>(std::countr_zero(page_size))),
+      granule_shift(static_cast<unsigned>(std::countr_zero(granule))) {
   uc_engine* raw = nullptr;
   const bool is_arm = arch != Arch::Rv32;
   // unicorn-facts: UC_MODE_MCLASS always gives a Cortex-M33 and ignores the model; UC_MODE_THUMB plus

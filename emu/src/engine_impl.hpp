@@ -1,6 +1,7 @@
 // Private engine state shared by the engine's translation units. Never included outside emu/src.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -43,6 +44,38 @@ constexpr std::uint32_t kAliasSize = kReservedSize - 0x1000;
 // fetch fill Unicorn asks for the page before a block that starts a page and faults at translation.
 constexpr std::uint32_t kNowhere = kAliasBase + kAliasSize;
 
+// A direct-mapped cache of per-page answers that are pure functions of the unit's programming, the page and
+// the privilege: a miss recomputes, so a collision costs only time. clear() is O(1) (an epoch), which a
+// context switch needs: clearing hash maps memset their bucket arrays and freed every node on each switch.
+template <typename V, std::size_t N>
+class PageAnswerCache {
+  static_assert((N & (N - 1)) == 0, "N must be a power of two");
+
+ public:
+  const V* find(std::uint64_t key) const {
+    const Entry& e = slots_[index(key)];
+    return e.epoch == epoch_ && e.key == key ? &e.value : nullptr;
+  }
+  void put(std::uint64_t key, V value) { slots_[index(key)] = {key, epoch_, std::move(value)}; }
+  void clear() {
+    if (++epoch_ != 0) return;
+    for (Entry& e : slots_) e.epoch = 0;  // the epoch wrapped: no stale entry may match
+    epoch_ = 1;
+  }
+
+ private:
+  struct Entry {
+    std::uint64_t key = 0;
+    std::uint32_t epoch = 0;
+    V value{};
+  };
+  static std::size_t index(std::uint64_t key) {
+    return static_cast<std::size_t>((key * 0x9E37'79B9'7F4A'7C15ull) >> 40) & (N - 1);
+  }
+  std::array<Entry, N> slots_{};
+  std::uint32_t epoch_ = 1;
+};
+
 constexpr std::uint8_t kGranuleUnknown = 0xFF;
 constexpr std::uint8_t kGranuleMixed = 0xFE;
 
@@ -52,6 +85,9 @@ struct Engine::Impl {
   EngineOptions options;
   std::uint32_t page_size;  // Unicorn's TLB page: 1 KiB Arm M-profile, 4 KiB RV32 (unicorn-facts)
   std::uint32_t granule;    // the smallest range a rule decides: 32 B (PMSAv7/v8), 4 B (PMP)
+  // log2 of both: the per-access paths of split pages divide by them (a runtime division cost ~10 % there)
+  unsigned page_shift;
+  unsigned granule_shift;
   std::unique_ptr<uc_engine, UcClose> uc;
   std::vector<uc_hook> hooks;
   std::vector<MemoryRegion> regions;  // sorted by base
@@ -64,8 +100,12 @@ struct Engine::Impl {
   std::uint64_t unit_generation = ~0ull;
   Privilege priv = Privilege::Privileged;
   // Per page and privilege: the unit's uniform permissions, or nullopt for a page a rule edge splits.
-  std::unordered_map<std::uint64_t, std::optional<Perms>> page_perms;
-  std::unordered_map<std::uint64_t, bool> crossing_alias;  // see alias_for_crossings
+  PageAnswerCache<std::optional<Perms>, 512> page_perms;
+  PageAnswerCache<bool, 256> crossing_alias;  // see alias_for_crossings
+  // Whether the TLB may hold an entry: every entry comes from a fill, so a flush with none since the last
+  // one is skipped (a context switch used to flush twice: restore_context, then the unit's new generation;
+  // each uc_ctl_flush_tlb memsets every MMU index's table).
+  bool tlb_filled = true;
   // Split pages currently aliased to the MMIO window: slot -> guest page, and its granule table.
   std::vector<std::uint32_t> alias_slots;
   std::vector<std::vector<std::uint8_t>> slot_granules;

@@ -143,9 +143,12 @@ bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry
         if (type == UC_MEM_FETCH && page == (kUntil & ~(impl->page_size - 1))) {
           entry->paddr = vaddr;
           entry->perms = UC_PROT_EXEC;
+          impl->tlb_filled = true;
           return true;
         }
-        return impl->fill(page, type, entry);
+        const bool granted = impl->fill(page, type, entry);
+        if (granted) impl->tlb_filled = true;
+        return granted;
       },
       false);
 }
