@@ -22,14 +22,14 @@ void check_rule(const Rule& r) {
 }
 
 // PMSAv7: one region per rule, in order (the higher region number wins where they overlap).
-void program_v7(mpu::ArmMpuV7& mpu, const std::vector<Rule>& rules) {
-  const int regions = mpu.region_count();
+RegisterImage image_v7(const std::vector<Rule>& rules, int regions) {
   if (static_cast<int>(rules.size()) > regions)
     throw std::invalid_argument(std::to_string(rules.size()) + " rules do not fit " +
                                 std::to_string(regions) + " PMSAv7 regions");
+  RegisterImage image;
   for (int n = 0; n < regions; ++n) {
     if (n >= static_cast<int>(rules.size())) {
-      mpu.clear_region(n);
+      image.writes.push_back({static_cast<std::uint32_t>(n), 0, 0});  // disabled
       continue;
     }
     const Rule& r = rules[static_cast<std::size_t>(n)];
@@ -52,15 +52,17 @@ void program_v7(mpu::ArmMpuV7& mpu, const std::vector<Rule>& rules) {
         break;
     }
     const auto size_field = static_cast<std::uint32_t>(std::countr_zero(r.size) - 1);
-    mpu.set_region(n, r.base, mpu::make_v7_rasr(size_field, ap, r.access != RuleAccess::ReadExecute));
+    image.writes.push_back({static_cast<std::uint32_t>(n), r.base,
+                            mpu::make_v7_rasr(size_field, ap, r.access != RuleAccess::ReadExecute)});
   }
+  return image;
 }
 
 // PMSAv8 regions may not overlap (an address in two regions faults), so the rules are flattened first: each
 // stretch of addresses becomes a region of the rule that decides it. Stretches a rule denies to unprivileged
 // code get a privileged-only region while regions remain, and are left uncovered otherwise (same verdict
 // for unprivileged code; privileged code falls back to the default map through PRIVDEFENA).
-void program_v8(mpu::ArmMpuV8& mpu, const std::vector<Rule>& rules) {
+RegisterImage image_v8(const std::vector<Rule>& rules, int regions) {
   std::vector<std::uint64_t> edges;
   for (const Rule& r : rules) {
     check_rule(r);
@@ -90,7 +92,6 @@ void program_v8(mpu::ArmMpuV8& mpu, const std::vector<Rule>& rules) {
     return rules[static_cast<std::size_t>(p.rule)].access != RuleAccess::None;
   };
   const auto needed = std::count_if(pieces.begin(), pieces.end(), allowed);
-  const int regions = mpu.region_count();
   if (needed > regions)
     throw std::invalid_argument("the layout needs " + std::to_string(needed) +
                                 " PMSAv8 regions, the MPU has " + std::to_string(regions));
@@ -104,9 +105,10 @@ void program_v8(mpu::ArmMpuV8& mpu, const std::vector<Rule>& rules) {
       --spare;
     }
   }
+  RegisterImage image;
   for (int n = 0; n < regions; ++n) {
     if (n >= static_cast<int>(chosen.size())) {
-      mpu.clear_region(n);
+      image.writes.push_back({static_cast<std::uint32_t>(n), 0, 0});  // disabled
       continue;
     }
     const Piece& p = chosen[static_cast<std::size_t>(n)];
@@ -125,18 +127,21 @@ void program_v8(mpu::ArmMpuV8& mpu, const std::vector<Rule>& rules) {
         break;
     }
     const bool xn = rules[static_cast<std::size_t>(p.rule)].access != RuleAccess::ReadExecute;
-    mpu.set_region(n, mpu::make_v8_rbar(static_cast<std::uint32_t>(p.base), ap, xn),
-                   mpu::make_v8_rlar(static_cast<std::uint32_t>(p.end - 1)));
+    image.writes.push_back({static_cast<std::uint32_t>(n),
+                            mpu::make_v8_rbar(static_cast<std::uint32_t>(p.base), ap, xn),
+                            mpu::make_v8_rlar(static_cast<std::uint32_t>(p.end - 1))});
   }
+  return image;
 }
 
 // PMP: the lowest-numbered matching entry decides, so the last rule goes into entry 0. Every rule is a NAPOT
 // entry (priv. spec 3.7.1: pmpaddr = (base + size/2 - 1) >> 2).
-void program_pmp(pmp::RiscvPmp& unit, const std::vector<Rule>& rules) {
-  const unsigned entries = unit.options().entries;
+RegisterImage image_pmp(const std::vector<Rule>& rules, int regions) {
+  const auto entries = static_cast<unsigned>(regions);
   if (rules.size() > entries)
     throw std::invalid_argument(std::to_string(rules.size()) + " rules do not fit " +
                                 std::to_string(entries) + " PMP entries");
+  RegisterImage image;
   std::vector<std::uint8_t> cfg(entries, 0);
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const Rule& r = rules[rules.size() - 1 - i];
@@ -158,16 +163,18 @@ void program_pmp(pmp::RiscvPmp& unit, const std::vector<Rule>& rules) {
     }
     cfg[i] = static_cast<std::uint8_t>(
         (static_cast<unsigned>(pmp::AddressMatching::Napot) << pmp::pmpcfg::A_SHIFT) | perms);
-    unit.write_csr(static_cast<std::uint16_t>(pmp::csr::PMPADDR0 + i), (r.base + r.size / 2 - 1) >> 2);
+    image.writes.push_back(
+        {static_cast<std::uint32_t>(pmp::csr::PMPADDR0 + i), (r.base + r.size / 2 - 1) >> 2, 0});
   }
   for (std::size_t i = rules.size(); i < entries; ++i)
-    unit.write_csr(static_cast<std::uint16_t>(pmp::csr::PMPADDR0 + i), 0);
+    image.writes.push_back({static_cast<std::uint32_t>(pmp::csr::PMPADDR0 + i), 0, 0});
   for (unsigned reg = 0; reg * 4 < entries; ++reg) {
     std::uint32_t value = 0;
     for (unsigned k = 0; k < 4 && reg * 4 + k < entries; ++k)
       value |= std::uint32_t{cfg[reg * 4 + k]} << (8 * k);
-    unit.write_csr(static_cast<std::uint16_t>(pmp::csr::PMPCFG0 + reg), value);
+    image.writes.push_back({static_cast<std::uint32_t>(pmp::csr::PMPCFG0 + reg), value, 0});
   }
+  return image;
 }
 
 }  // namespace
@@ -215,42 +222,59 @@ std::vector<Rule> worst_case_layout(const ModulePlacement& m) {
   return rules;
 }
 
+RegisterImage register_image(emu::CpuProfile profile, const std::vector<Rule>& rules, int regions) {
+  switch (profile) {
+    case emu::CpuProfile::CortexM4:
+      return image_v7(rules, regions);
+    case emu::CpuProfile::CortexM33:
+      return image_v8(rules, regions);
+    case emu::CpuProfile::Rv32imac:
+      return image_pmp(rules, regions);
+  }
+  throw std::invalid_argument("unknown CPU profile");
+}
+
+void load_registers(ProtectionUnit& unit, emu::CpuProfile profile, const RegisterImage& image) {
+  switch (profile) {
+    case emu::CpuProfile::CortexM4:
+      for (const auto& w : image.writes)
+        static_cast<mpu::ArmMpuV7&>(unit).set_region(static_cast<int>(w.index), w.first, w.second);
+      return;
+    case emu::CpuProfile::CortexM33:
+      for (const auto& w : image.writes)
+        static_cast<mpu::ArmMpuV8&>(unit).set_region(static_cast<int>(w.index), w.first, w.second);
+      return;
+    case emu::CpuProfile::Rv32imac:
+      for (const auto& w : image.writes)
+        static_cast<pmp::RiscvPmp&>(unit).write_csr(static_cast<std::uint16_t>(w.index), w.first);
+      return;
+  }
+}
+
 std::unique_ptr<ProtectionUnit> make_unit(emu::CpuProfile profile, const std::vector<Rule>& rules,
                                           int regions) {
+  const RegisterImage image = register_image(profile, rules, regions);
+  std::unique_ptr<ProtectionUnit> unit;
   switch (profile) {
     case emu::CpuProfile::CortexM4: {
       auto mpu = std::make_unique<mpu::ArmMpuV7>(mpu::ArmMpuV7Options{.regions = regions});
-      program_v7(*mpu, rules);
+      load_registers(*mpu, profile, image);
       mpu->set_ctrl(mpu::ctrl::ENABLE | mpu::ctrl::PRIVDEFENA);
       return mpu;
     }
     case emu::CpuProfile::CortexM33: {
       auto mpu = std::make_unique<mpu::ArmMpuV8>(mpu::ArmMpuV8Options{.regions = regions});
-      program_v8(*mpu, rules);
+      load_registers(*mpu, profile, image);
       mpu->set_ctrl(mpu::ctrl::ENABLE | mpu::ctrl::PRIVDEFENA);
       return mpu;
     }
     case emu::CpuProfile::Rv32imac: {
-      auto unit = std::make_unique<pmp::RiscvPmp>(pmp::PmpOptions{.entries = static_cast<unsigned>(regions)});
-      program_pmp(*unit, rules);
-      return unit;
+      auto pmp = std::make_unique<pmp::RiscvPmp>(pmp::PmpOptions{.entries = static_cast<unsigned>(regions)});
+      load_registers(*pmp, profile, image);
+      return pmp;
     }
   }
   throw std::invalid_argument("unknown CPU profile");
-}
-
-void program_unit(ProtectionUnit& unit, emu::CpuProfile profile, const std::vector<Rule>& rules) {
-  switch (profile) {
-    case emu::CpuProfile::CortexM4:
-      program_v7(static_cast<mpu::ArmMpuV7&>(unit), rules);
-      return;
-    case emu::CpuProfile::CortexM33:
-      program_v8(static_cast<mpu::ArmMpuV8&>(unit), rules);
-      return;
-    case emu::CpuProfile::Rv32imac:
-      program_pmp(static_cast<pmp::RiscvPmp&>(unit), rules);
-      return;
-  }
 }
 
 }  // namespace bulkhead::bench

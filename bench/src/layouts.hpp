@@ -52,8 +52,20 @@ std::vector<Rule> worst_case_layout(const ModulePlacement& m);
 std::unique_ptr<ProtectionUnit> make_unit(emu::CpuProfile profile, const std::vector<Rule>& rules,
                                           int regions = 8);
 
-// Rewrites an existing unit (made by make_unit for the same profile and region count) with `rules`, the way a
-// kernel loads a partition's programming at a context switch: every region/entry register is written.
-void program_unit(ProtectionUnit& unit, emu::CpuProfile profile, const std::vector<Rule>& rules);
+// One register write: PMSAv7 (region, RBAR, RASR), PMSAv8 (region, RBAR, RLAR), PMP (CSR number, value).
+struct RegisterWrite {
+  std::uint32_t index = 0;
+  std::uint32_t first = 0;
+  std::uint32_t second = 0;
+};
+// Every region/entry register of a unit with `regions` regions, holding `rules` (unused regions disabled):
+// what a kernel keeps per partition, computed once. Throws std::invalid_argument when the rules do not fit.
+struct RegisterImage {
+  std::vector<RegisterWrite> writes;
+};
+RegisterImage register_image(emu::CpuProfile profile, const std::vector<Rule>& rules, int regions);
+// Writes an image into a unit made by make_unit for the same profile and region count, the way a kernel
+// loads a partition's programming at a context switch: every region/entry register is written.
+void load_registers(ProtectionUnit& unit, emu::CpuProfile profile, const RegisterImage& image);
 
 }  // namespace bulkhead::bench

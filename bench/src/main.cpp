@@ -227,8 +227,15 @@ ProfileReport measure(CpuProfile profile, const Options& opt) {
       row.program_only_us = median(program_only);
       row.context_only_us = median(context_only);
       row.slice_us = median(slice);
-      row.reprogram_us = median(reprogram) - row.slice_us;
-      row.swap_us = median(swap) - row.slice_us;
+      // Paired: each round's switch figure over the same round's slice (the machine's speed drifts between
+      // rounds more than a switch costs).
+      std::vector<double> reprogram_over, swap_over;
+      for (std::size_t r = 0; r < slice.size(); ++r) {
+        reprogram_over.push_back(reprogram[r] - slice[r]);
+        swap_over.push_back(swap[r] - slice[r]);
+      }
+      row.reprogram_us = median(reprogram_over);
+      row.swap_us = median(swap_over);
     } catch (const std::exception& e) {
       row.error = e.what();
     }

@@ -13,6 +13,7 @@ namespace bulkhead::bench {
 struct SwitchBench::Impl {
   emu::CpuProfile profile;
   std::vector<Rule> rules[2];
+  RegisterImage registers[2];  // each module's register values, computed once as a kernel keeps them
   // The units are declared before the engine so that they outlive it (the engine may consult its unit
   // until it is destroyed).
   std::unique_ptr<ProtectionUnit> hardware;  // the one unit a kernel reprograms at every switch
@@ -25,6 +26,7 @@ struct SwitchBench::Impl {
   Impl(emu::CpuProfile p, const Module& a, const Module& b, int regions)
       : profile(p),
         rules{realistic_layout(a.placement, p, regions), realistic_layout(b.placement, p, regions)},
+        registers{register_image(p, rules[0], regions), register_image(p, rules[1], regions)},
         hardware(make_unit(p, rules[0], regions)),
         own{make_unit(p, rules[0], regions), make_unit(p, rules[1], regions)},
         engine(p, emu::EngineOptions{.bus = emu::BusMode::Checked, .count_instructions = true}) {
@@ -58,7 +60,7 @@ struct SwitchBench::Impl {
     engine.save_context(context[current]);
     current ^= 1;
     engine.restore_context(context[current]);
-    program_unit(*hardware, profile, rules[current]);
+    load_registers(*hardware, profile, registers[current]);
   }
 
   void switch_swap() {
@@ -94,7 +96,7 @@ double SwitchBench::time_slices(std::uint64_t slices) {
 double SwitchBench::time_reprogram(std::uint64_t slices) {
   Impl& s = *impl_;
   s.engine.set_protection_unit(s.hardware.get());
-  program_unit(*s.hardware, s.profile, s.rules[s.current]);
+  load_registers(*s.hardware, s.profile, s.registers[s.current]);
   return per_iteration_us(slices, [&] {
     s.switch_reprogram();
     s.slice();
@@ -109,7 +111,7 @@ double SwitchBench::time_swap(std::uint64_t slices) {
     s.slice();
   });
   s.engine.set_protection_unit(s.hardware.get());
-  program_unit(*s.hardware, s.profile, s.rules[s.current]);
+  load_registers(*s.hardware, s.profile, s.registers[s.current]);
   return us;
 }
 
@@ -118,9 +120,9 @@ double SwitchBench::time_program_only(std::uint64_t switches) {
   int which = s.current;
   const double us = per_iteration_us(switches, [&] {
     which ^= 1;
-    program_unit(*s.hardware, s.profile, s.rules[which]);
+    load_registers(*s.hardware, s.profile, s.registers[which]);
   });
-  program_unit(*s.hardware, s.profile, s.rules[s.current]);
+  load_registers(*s.hardware, s.profile, s.registers[s.current]);
   return us;
 }
 
