@@ -152,13 +152,11 @@ void exact_pc_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* us
             return 0;
           }
         }
-        if (s->options.count_instructions && !s->prot_probe) {
-          // The budget, instruction by instruction: a stop here is before this instruction runs.
-          if (s->run_instructions >= s->run_budget) {
-            s->stop(StopReason::Budget);
-            return 0;
-          }
-          ++s->run_instructions;
+        // The budget: blocks are counted by the block hook, which names the instruction of this block the
+        // budget ends at; a stop here is before it runs.
+        if (pc >= s->budget_stop_pc && s->options.count_instructions && !s->prot_probe && !s->probing) {
+          s->stop(StopReason::Budget);
+          return 0;
         }
         s->cur_pc = pc;
         s->alias_accesses_this_insn = 0;
@@ -369,6 +367,10 @@ bool Engine::Impl::fill(std::uint32_t page, uc_mem_type type, uc_tlb_entry* entr
   const Access a = access_of(type);
   entry->paddr = page;
   const bool mapped = find_region(page) != nullptr;
+  if (host_fill) {  // see drop_translations: the host's own translation, dropped right after
+    entry->perms = UC_PROT_ALL;
+    return mapped;
+  }
   if (a == Access::Execute && !prot_probe && !probing) {
     if (!mapped || !may_fetch_from(page)) {
       entry->paddr = kNowhere;  // see kNowhere: a precise FETCH_UNMAPPED if anything is fetched here
@@ -531,12 +533,40 @@ void Engine::Impl::install_exact_pc_hook() {
            "hook code");
   add_hook(h);
   exact_pc_hook = true;
-  flush_tlb();  // pages filled before it may now need the alias window (alias_for_crossings)
-  // unicorn-facts: a hook added after code has run reaches only blocks translated afterwards.
-  // Drop the blocks translated so far (range by range: uc_ctl_flush_tb costs 15 ms to over a second).
+  // unicorn-facts: a hook added after code has run reaches only blocks translated afterwards. Drop the
+  // blocks translated so far, and the TLB: pages filled before may now need the alias window
+  // (alias_for_crossings).
+  drop_all_translations();
+  bulkhead::log::get("emu")->debug("exact-PC code hook installed");
+}
+
+void Engine::Impl::drop_translations(std::uint32_t begin, std::uint64_t end) {
+  flush_tlb();  // no cached entry (kNowhere, for code the current unit may not run) may translate `begin`
+  host_fill = true;
+  const uc_err err = uc_ctl_remove_cache(uc.get(), begin, end);
+  host_fill = false;
+  tlb_filled = true;
+  flush_tlb();
+  check_uc(err, "uc_ctl_remove_cache");
+}
+
+bool Engine::Impl::holds_code(std::uint32_t begin, std::uint64_t end) const {
+  for (std::uint64_t page = begin & ~(page_size - 1); page < end; page += page_size)
+    if (code_pages.contains(static_cast<std::uint32_t>(page))) return true;
+  return false;
+}
+
+void Engine::Impl::drop_all_translations() {
+  // Range by range: uc_ctl_flush_tb costs 15 ms to over a second.
+  flush_tlb();
+  host_fill = true;
+  uc_err err = UC_ERR_OK;
   for (const auto& r : regions)
-    check_uc(uc_ctl_remove_cache(uc.get(), r.base, std::uint64_t{r.base} + r.size), "uc_ctl_remove_cache");
-  bulkhead::log::get("emu")->debug("split page: exact-PC code hook installed");
+    if (err == UC_ERR_OK) err = uc_ctl_remove_cache(uc.get(), r.base, std::uint64_t{r.base} + r.size);
+  host_fill = false;
+  tlb_filled = true;
+  flush_tlb();
+  check_uc(err, "uc_ctl_remove_cache");
 }
 
 void Engine::Impl::install_naive_hooks() {

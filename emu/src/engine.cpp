@@ -203,13 +203,14 @@ void Engine::write_memory(std::uint32_t address, std::span<const std::uint8_t> b
     throw EngineError("host write to unmapped memory at " + std::to_string(address));
   check_uc(uc_mem_write(impl_->uc.get(), address, bytes.data(), bytes.size()), "uc_mem_write");
   // Unicorn 2.1.1 keeps blocks translated from the old bytes (pinned by DebugSupport tests): drop those of
-  // the written range, so that a debugger's patch, or a reloaded image, is what runs next (~2 us a call).
-  check_uc(uc_ctl_remove_cache(impl_->uc.get(), address, std::uint64_t{address} + bytes.size()),
-           "uc_ctl_remove_cache");
+  // the written range, so that a debugger's patch, or a reloaded image, is what runs next. Only pages code
+  // was translated from can have any (a syscall's result written into a buffer costs nothing).
+  const std::uint64_t end = std::uint64_t{address} + bytes.size();
+  if (!impl_->holds_code(address, end)) return;
+  impl_->drop_translations(address, end);
   // Code may have changed under cached block counts and the RISC-V scan for M-mode instructions.
   std::fill(impl_->block_insns.begin(), impl_->block_insns.end(), Impl::BlockCount{});
   if (impl_->arch == Arch::Rv32) {
-    const std::uint64_t end = std::uint64_t{address} + bytes.size();
     for (std::uint64_t page = address & ~(impl_->page_size - 1); page < end; page += impl_->page_size)
       impl_->scanned_pages.erase(static_cast<std::uint32_t>(page));
     impl_->flush_tlb();  // so that the next fetch fill scans again

@@ -170,6 +170,11 @@ struct Engine::Impl {
   std::uint32_t pending_block_insns = 0;  // the block being entered; counted once it is known to complete
   std::uint32_t pending_block_start = 0;
   std::uint32_t pending_block_size = 0;
+  // With the exact-PC code hook: the instruction of the current block before which the budget stops the
+  // run (set by the block hook), or kNoStop.
+  static constexpr std::uint64_t kNoStop = ~0ull;
+  std::uint64_t budget_stop_pc = kNoStop;
+  std::uint64_t nth_instruction(std::uint32_t start, std::uint32_t n);  // the address n instructions on
 
   // A page the TLB-fill hook refused because nothing is mapped there (a precise bus fault).
   std::optional<std::uint32_t> denied_page;
@@ -198,6 +203,11 @@ struct Engine::Impl {
     std::uint32_t size;
     std::uint64_t value;
   };
+  // The end of the instruction the code hook saw last, and the block it was in: an instruction of that block
+  // between it and the next one seen had its IT condition fail (Unicorn calls no code hook for it).
+  std::uint64_t trace_next_pc = ~0ull;
+  std::uint32_t trace_block = 0;
+  void trace_condition_failed(std::uint32_t from, std::uint32_t to);
   bool trace_pending = false;
   std::uint32_t trace_pc = 0;
   std::uint32_t trace_size = 0;
@@ -251,6 +261,18 @@ struct Engine::Impl {
   Fault protection_fault(const Verdict& v, Access access, std::uint32_t address, std::uint32_t size,
                          std::uint32_t pc) const;
   void install_exact_pc_hook();
+  // Drops the translated blocks of [begin, end) (uc_ctl_remove_cache), then the TLB. Unicorn finds the
+  // blocks by translating `begin` as a fetch through the fill hook, at the current privilege and unit: a
+  // page the unit does not let that code execute (another partition's code) was pointed at kNowhere, and
+  // its blocks survived. While host_fill is set, fills map mapped pages to themselves; the flush after it
+  // drops those entries before any guest instruction can use them.
+  void drop_translations(std::uint32_t begin, std::uint64_t end);
+  void drop_all_translations();
+  bool host_fill = false;
+  // Pages code was ever translated from (fetch fills mapped to themselves): only a host write there can
+  // leave stale translated blocks behind.
+  std::unordered_set<std::uint32_t> code_pages;
+  bool holds_code(std::uint32_t begin, std::uint64_t end) const;
   void install_naive_hooks();
   void scan_system_instructions(std::uint32_t page);
   std::optional<Fault> probe_protection_fault(std::uint32_t pc);

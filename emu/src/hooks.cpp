@@ -1,5 +1,6 @@
 // Hook trampolines and run(). Each trampoline is noexcept: any exception is recorded, the engine stopped,
 // and run() rethrows it after uc_emu_start has returned.
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -18,19 +19,34 @@ void block_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user)
   guarded(
       impl,
       [&] {
-        // With the exact-PC code hook installed, that hook counts instruction by instruction (bus.cpp):
-        // a stop requested here would let Unicorn run one more instruction under a code hook.
-        if (impl->exact_pc_hook) return 0;
+        if (impl->prot_probe || impl->probing) return 0;  // a probe's replay is not the guest's progress
+        // The end of the previous block, when it ran whole: instructions after the last one the code hook
+        // saw had their IT condition fail.
+        if (impl->tracer && impl->pending_block_insns != 0 &&
+            impl->trace_block == impl->pending_block_start &&
+            impl->trace_next_pc < std::uint64_t{impl->pending_block_start} + impl->pending_block_size)
+          impl->trace_condition_failed(static_cast<std::uint32_t>(impl->trace_next_pc),
+                                       impl->pending_block_start + impl->pending_block_size);
         // The previous block ran to its end (a block left early stops the run, which is accounted in run()).
+        // Blocks are counted whole, so condition-failed IT instructions count with or without the code hook.
         impl->run_instructions += impl->pending_block_insns;
         impl->pending_block_insns = 0;
-        if (impl->run_instructions >= impl->run_budget) {
+        if (!impl->exact_pc_hook && impl->run_instructions >= impl->run_budget) {
           impl->stop(StopReason::Budget);
           return 0;
         }
         impl->pending_block_insns = impl->count_block(address, size);
         impl->pending_block_start = static_cast<std::uint32_t>(address);
         impl->pending_block_size = size;
+        if (impl->exact_pc_hook) {
+          // With the exact-PC code hook, that hook stops, before the instruction the budget ends at (a stop
+          // requested here would let Unicorn run one more instruction under a code hook).
+          const std::uint64_t left = impl->run_budget - std::min(impl->run_budget, impl->run_instructions);
+          impl->budget_stop_pc = left < impl->pending_block_insns
+                                     ? impl->nth_instruction(static_cast<std::uint32_t>(address),
+                                                             static_cast<std::uint32_t>(left))
+                                     : Engine::Impl::kNoStop;
+        }
         return 0;
       },
       0);
@@ -147,7 +163,10 @@ bool tlb_fill_cb(uc_engine*, std::uint64_t vaddr, uc_mem_type type, uc_tlb_entry
           return true;
         }
         const bool granted = impl->fill(page, type, entry);
-        if (granted) impl->tlb_filled = true;
+        if (granted) {
+          impl->tlb_filled = true;
+          if (type == UC_MEM_FETCH && entry->paddr == page && !impl->host_fill) impl->code_pages.insert(page);
+        }
         return granted;
       },
       false);
@@ -210,6 +229,16 @@ std::uint32_t Engine::Impl::count_instructions(std::uint32_t start, std::uint32_
   return n;
 }
 
+std::uint64_t Engine::Impl::nth_instruction(std::uint32_t start, std::uint32_t n) {
+  std::uint32_t at = start;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint16_t hw = 0;
+    if (uc_mem_read(uc.get(), at, &hw, sizeof hw) != UC_ERR_OK) break;
+    at += insn_length(hw);
+  }
+  return at;
+}
+
 std::uint32_t Engine::Impl::insn_length(std::uint16_t first_halfword) const {
   if (arch == Arch::Rv32) return (first_halfword & 0x3u) == 0x3u ? 4 : 2;  // RISC-V unpriv. spec 1.5
   const unsigned top5 = first_halfword >> 11;  // ARMv7-M ARM A5.1: 0b11101/0b11110/0b11111 start 32-bit
@@ -227,6 +256,7 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
   s.run_budget = s.options.count_instructions ? max_instructions : ~0ull;
   s.pending_block_insns = 0;
   s.pending_block_start = 0;
+  s.budget_stop_pc = Impl::kNoStop;
   if (max_instructions == 0) {
     result.reason = StopReason::Budget;
     result.pc = pc();
@@ -237,7 +267,6 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
   const bool arm = s.arch != Arch::Rv32;
   const auto started = std::chrono::steady_clock::now();
   uc_err err = UC_ERR_OK;
-  bool uncounted = false;  // the interrupted instruction's count was already taken back
   // Stops that are the bus's own business (installing the exact-PC hook, settling an alias access) resume
   // here at the same instruction; everything else leaves the loop.
   for (bool resumed = false;; resumed = true) {
@@ -247,7 +276,6 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
     s.denied_prot_page.reset();
     s.need_exact_pc_hook = false;
     s.settle_pc.reset();
-    uncounted = false;
     std::uint64_t timeout_us = 0;
     if (s.time_limit.count() > 0) {
       const auto used =
@@ -283,11 +311,8 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
     }
     if (s.stop_reason == StopReason::Fault && !s.fault && s.settle_pc) {
       const std::uint32_t at = *s.settle_pc;
-      s.account_partial_block(at);
-      if (s.tracer) s.trace_drop();  // it runs again, or faults
-      // The code hook counted it when it started; it runs again (or faults) from the start.
-      if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0) --s.run_instructions;
-      uncounted = true;
+      s.account_partial_block(at);  // up to it: it runs again, or faults
+      if (s.tracer) s.trace_drop();
       set_pc(at);
       s.stop_reason.reset();
       if (auto f = s.probe_protection_fault(at)) {
@@ -310,13 +335,9 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
   s.bp_skip = false;  // skip_breakpoint_once() applies to this run only
   result.pc = pc();
   result.breakpoint = s.at_breakpoint;
-  // Counted by the code hook, the instruction a stop interrupted (a fault, a refused fill) was counted when
-  // it started but did not complete. A refused fetch is not such a stop: it fails while the next block is
-  // translated, before the code hook of the instruction fetched, so the last one counted (the branch that
-  // went there) completed. Counted by blocks, that branch's block ran to its end.
-  if (s.exact_pc_hook && s.options.count_instructions && s.run_instructions > 0 && !uncounted &&
-      (err == UC_ERR_EXCEPTION || s.stop_reason == StopReason::Fault))
-    --s.run_instructions;
+  // A refused fetch fails while the next block is translated: the branch that went there completed, and
+  // the block whose count is pending ran to its end. Any other stop is inside the pending block, which
+  // counts up to the stopped instruction (it did not complete, or, after a trap, PC is already past it).
   if (err == UC_ERR_FETCH_UNMAPPED && !s.stop_reason) {
     s.run_instructions += s.pending_block_insns;
     s.pending_block_insns = 0;

@@ -29,12 +29,6 @@ void trace_mem_cb(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
       0);
 }
 
-// Blocks translated before a hook was added do not call it (unicorn-facts): drop them, range by range.
-void drop_translations(Engine::Impl& s) {
-  for (const auto& r : s.regions)
-    check_uc(uc_ctl_remove_cache(s.uc.get(), r.base, std::uint64_t{r.base} + r.size), "uc_ctl_remove_cache");
-}
-
 }  // namespace
 
 std::uint32_t Engine::Impl::read_code(std::uint32_t pc, std::uint32_t size, std::uint8_t* out) {
@@ -57,7 +51,26 @@ std::uint32_t Engine::Impl::read_code(std::uint32_t pc, std::uint32_t size, std:
   return size;
 }
 
+void Engine::Impl::trace_condition_failed(std::uint32_t from, std::uint32_t to) {
+  trace_emit();  // the instruction before them completed
+  for (std::uint32_t at = from; at < to;) {
+    std::uint8_t bytes[4] = {};
+    std::uint8_t first[2] = {};
+    if (read_code(at, 2, first) != 2) return;
+    const std::uint32_t n =
+        read_code(at, insn_length(static_cast<std::uint16_t>(first[0] | first[1] << 8)), bytes);
+    if (n == 0) return;
+    tracer->on_condition_failed(at, {bytes, n});
+    at += n;
+  }
+}
+
 void Engine::Impl::trace_instruction(std::uint32_t pc, std::uint32_t size) {
+  // Instructions of this block that the code hook skipped: their IT condition failed (they count).
+  if (trace_block == pending_block_start && pending_block_insns != 0 && trace_next_pc < pc)
+    trace_condition_failed(static_cast<std::uint32_t>(trace_next_pc), pc);
+  trace_next_pc = std::uint64_t{pc} + size;
+  trace_block = pending_block_start;
   trace_emit();  // the previous instruction completed: this one started
   trace_size = read_code(pc, size, trace_bytes);
   trace_pc = pc;
@@ -103,6 +116,7 @@ void Engine::Impl::trace_emit() {
 void Engine::Impl::trace_drop() {
   trace_pending = false;
   trace_accesses.clear();
+  trace_next_pc = ~0ull;  // a stop: what follows starts a new block
 }
 
 void Engine::Impl::trace_finish(const RunResult& r) {
@@ -148,13 +162,13 @@ void Engine::set_tracer(Tracer* tracer) {
                "hook trace mem");
       s.add_hook(h);
       s.trace_mem_hook = h;
-      drop_translations(s);
+      s.drop_all_translations();  // blocks translated before a hook was added do not call it
     }
   } else if (s.trace_mem_hook) {
     check_uc(uc_hook_del(s.uc.get(), *s.trace_mem_hook), "uc_hook_del");
     std::erase(s.hooks, *s.trace_mem_hook);
     s.trace_mem_hook.reset();
-    drop_translations(s);
+    s.drop_all_translations();  // blocks translated before a hook was added do not call it
   }
 }
 

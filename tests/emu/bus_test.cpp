@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 
 #include "bulkhead/mpu/arm_mpu_v7.hpp"
 #include "bulkhead/mpu/arm_mpu_v8.hpp"
@@ -463,6 +464,38 @@ TEST(CheckedBus, InstructionCountIsExactAcrossBudgetStopsOnASplitPage) {
       EXPECT_EQ(e.reg(0), 100u);
     }
   }
+}
+
+}  // namespace
+}  // namespace bulkhead::emu::test
+
+namespace bulkhead::emu::test {
+namespace {
+
+// Installing the exact-PC hook drops every translated block, also those of code the unit in force does not
+// let run (another partition's): Unicorn finds blocks through a fetch translation of the range, which that
+// unit points at nowhere. A block left without the code hook would never stop at the budget.
+TEST(CheckedBus, ExactPcHookReachesBlocksOfCodeTheUnitInForceCannotRun) {
+  Engine e = make_engine(CpuProfile::CortexM4, thumb({t_movs(0, 1), T_SELF_LOOP}));
+  mpu::ArmMpuV7 runs;   // code executable
+  mpu::ArmMpuV7 other;  // the same code, not executable (XN)
+  runs.set_region(0, 0x0000'0000, make_v7_rasr(12, AP_RO, false));
+  other.set_region(0, 0x0000'0000, make_v7_rasr(12, AP_RO, true));
+  for (auto* m : {&runs, &other}) {
+    m->set_region(1, kData, make_v7_rasr(11, AP_FULL, true));
+    m->set_ctrl(mpu::ctrl::ENABLE | mpu::ctrl::PRIVDEFENA);
+  }
+  e.set_protection_unit(&runs);
+  e.drop_privilege();
+  ASSERT_EQ(e.run(300).reason, StopReason::Budget);  // the loop's blocks are translated, without a code hook
+  e.set_protection_unit(&other);
+  e.enable_exact_pc();
+  e.set_protection_unit(&runs);
+  e.set_time_limit(std::chrono::seconds(2));  // the run without the hook never stops at its budget
+  const RunResult r = e.run(250);
+  ASSERT_EQ(r.reason, StopReason::Budget);
+  EXPECT_EQ(r.instructions, 250u);
+  EXPECT_EQ(r.pc, kCode + 2);
 }
 
 }  // namespace

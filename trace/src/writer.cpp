@@ -176,9 +176,10 @@ void Writer::finish() {
 
 // ---- Engine events ----
 
-void Writer::instruction_line(bool faulted, std::uint32_t pc, std::span<const std::uint8_t> bytes) {
+void Writer::instruction_line(Line kind, std::uint32_t pc, std::span<const std::uint8_t> bytes) {
   bool fresh = false;
   const std::string& text = disasm_->text(pc, bytes, fresh);
+  const bool faulted = kind == Line::Faulted;
   if (options_.format == Format::Text || faulted) {
     put(faulted ? "I! " : "I ");
     put(module_);
@@ -188,6 +189,7 @@ void Writer::instruction_line(bool faulted, std::uint32_t pc, std::span<const st
     bytes_field(bytes);
     buf_.push_back(' ');
     put(text);
+    if (kind == Line::ConditionFailed) put(" (condition failed)");
     line_end();
     if (!faulted) {
       next_pc_ = pc + static_cast<std::uint32_t>(bytes.size());
@@ -215,6 +217,7 @@ void Writer::instruction_line(bool faulted, std::uint32_t pc, std::span<const st
     buf_.push_back('@');
     hex(pc);
   }
+  if (kind == Line::ConditionFailed) buf_.push_back('~');
   line_end();
   next_pc_ = pc + static_cast<std::uint32_t>(bytes.size());
   have_next_ = true;
@@ -223,7 +226,13 @@ void Writer::instruction_line(bool faulted, std::uint32_t pc, std::span<const st
 void Writer::on_instruction(std::uint32_t pc, std::span<const std::uint8_t> bytes) {
   if (!module_on_ || (options_.range && !options_.range->contains(pc))) return;
   ++instructions_;
-  instruction_line(false, pc, bytes);
+  instruction_line(Line::Completed, pc, bytes);
+}
+
+void Writer::on_condition_failed(std::uint32_t pc, std::span<const std::uint8_t> bytes) {
+  if (!module_on_ || (options_.range && !options_.range->contains(pc))) return;
+  ++instructions_;
+  instruction_line(Line::ConditionFailed, pc, bytes);
 }
 
 void Writer::on_access(const emu::TraceAccess& a) {
@@ -266,7 +275,7 @@ void Writer::on_access(const emu::TraceAccess& a) {
 
 void Writer::on_fault(const Fault& f, std::span<const std::uint8_t> bytes) {
   if (!module_on_) return;
-  if (!options_.range || options_.range->contains(f.pc)) instruction_line(true, f.pc, bytes);
+  if (!options_.range || options_.range->contains(f.pc)) instruction_line(Line::Faulted, f.pc, bytes);
   const bool memory =
       f.kind == FaultKind::MemManage || f.kind == FaultKind::BusFault || f.kind == FaultKind::AccessFault;
   if (!memory || (options_.range && !options_.range->contains(f.address))) return;

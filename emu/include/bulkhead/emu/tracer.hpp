@@ -30,9 +30,13 @@ class Tracer {
   virtual ~Tracer() = default;
   // An instruction that completed, with its encoding (2 or 4 bytes). Reported exactly once per instruction
   // the engine counts: an instruction a fault interrupted is not reported here (see on_fault), and one the
-  // engine interrupted for its own reasons and ran again is reported once. (Arm: like the count, IT-block
-  // instructions whose condition failed are not seen; docs/design.md.)
+  // engine interrupted for its own reasons and ran again is reported once.
   virtual void on_instruction(std::uint32_t pc, std::span<const std::uint8_t> bytes) = 0;
+  // Arm: an instruction of an IT block whose condition failed. It is counted like any other (ARMv7-M ARM
+  // A7.3.3: it executes as a NOP), so a tracer sees every counted instruction through one of the two calls.
+  virtual void on_condition_failed(std::uint32_t pc, std::span<const std::uint8_t> bytes) {
+    on_instruction(pc, bytes);
+  }
   // A data access made by the instruction reported last, in program order.
   virtual void on_access(const TraceAccess& access) = 0;
   // The run ends with this fault; `bytes` is the encoding at fault.pc (empty where nothing can be read).

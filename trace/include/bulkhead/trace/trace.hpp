@@ -74,6 +74,7 @@ class Writer final : public emu::Tracer, public kernel_shim::SystemObserver {
 
   // emu::Tracer
   void on_instruction(std::uint32_t pc, std::span<const std::uint8_t> bytes) override;
+  void on_condition_failed(std::uint32_t pc, std::span<const std::uint8_t> bytes) override;
   void on_access(const emu::TraceAccess& access) override;
   void on_fault(const Fault& fault, std::span<const std::uint8_t> bytes) override;
   // kernel_shim::SystemObserver
@@ -88,7 +89,8 @@ class Writer final : public emu::Tracer, public kernel_shim::SystemObserver {
   bool wanted(const std::string& module) const;
   void syscall_line(const std::string& module, std::uint32_t number, const std::uint32_t (&args)[6],
                     std::optional<std::int32_t> result);
-  void instruction_line(bool faulted, std::uint32_t pc, std::span<const std::uint8_t> bytes);
+  enum class Line : std::uint8_t { Completed, Faulted, ConditionFailed };
+  void instruction_line(Line kind, std::uint32_t pc, std::span<const std::uint8_t> bytes);
   void hex(std::uint64_t v, int width = 0);
   void bytes_field(std::span<const std::uint8_t> bytes);
   void put(std::string_view s) { buf_.append(s); }
