@@ -39,8 +39,9 @@ std::vector<AddressRange> merged_pages(std::vector<AddressRange> spans) {
 System::System(const layout::CheckResult& checked, PartitionConsole console)
     : checked_(checked),
       engine_(emu::default_profile(checked.layout.target.unit.arch),
-              // Counts from the exact-PC hook from the first instruction: the same whatever the slice.
-              emu::EngineOptions{.bus = emu::BusMode::Checked, .count_instructions = true, .exact_pc = true}),
+              // The exact-PC hook comes with the first split page (or a debugger or tracer): a page-aligned
+              // layout runs at the checked bus's full speed. Counts are the same with or without it.
+              emu::EngineOptions{.bus = emu::BusMode::Checked, .count_instructions = true}),
       console_(std::move(console)) {
   if (!checked_.ok()) throw std::invalid_argument(checked_.layout.file + ": the layout does not check");
   // The target's flash and RAM exist whole, as on the silicon: an access the unit refuses there is a
@@ -306,6 +307,7 @@ void System::audit(Partition& p, const Fault& f, Step& step) {
   ev.report = p.name + ": " + fault_report(f, p.image, p.lines);
   if (observer_) observer_->on_fault(p.id, ev);
   p.res.faults.push_back(std::move(ev));
+  engine_.enable_exact_pc();  // run(1) is then exactly the faulting instruction, not the rest of its block
   engine_.set_protection_unit(nullptr);
   const emu::RunResult r = engine_.run(1);
   engine_.set_protection_unit(p.unit.get());
