@@ -500,3 +500,32 @@ TEST(CheckedBus, ExactPcHookReachesBlocksOfCodeTheUnitInForceCannotRun) {
 
 }  // namespace
 }  // namespace bulkhead::emu::test
+
+namespace bulkhead::emu::test {
+namespace {
+
+// RV32: a misaligned store from a page the unit grants whole into a mapped neighbour no access is allowed on.
+// The neighbour's fill refuses before any byte is stored, so the page needs no alias (and the layout no
+// exact-PC hook): the store faults whole, at its instruction, and the granted page keeps its bytes.
+TEST(CheckedBus, RiscvStoreCrossingIntoAnInaccessiblePageFaultsWholeWithoutAnAlias) {
+  RvSystem s(rv({rv_addi(5, 0, 7), rv_sw(6, 7, 0), rv_addi(5, 0, 9), RV_EBREAK}), 0x1000);
+  s.engine.map(kData + 0x1000, 0x1000, "beyond");  // mapped, outside every entry
+  s.engine.write_memory(kData + 0xFFC, std::vector<std::uint8_t>{1, 2, 3, 4});
+  s.engine.set_reg(6, 0xAABBCCDD);
+  s.engine.set_reg(7, kData + 0xFFE);  // two bytes in each page
+  const RunResult r = s.engine.run(100);
+  ASSERT_EQ(r.reason, StopReason::Fault);
+  ASSERT_EQ(r.fault->kind, FaultKind::AccessFault);
+  EXPECT_EQ(r.fault->pc, kCode + 4);
+  EXPECT_EQ(r.fault->syndrome.mcause, mcause::StoreAccessFault);
+  EXPECT_EQ(s.engine.reg(5), 7u);
+  std::vector<std::uint8_t> bytes(4);
+  s.engine.read_memory(kData + 0xFFC, bytes);
+  EXPECT_EQ(bytes, (std::vector<std::uint8_t>{1, 2, 3, 4}));
+  std::vector<std::uint8_t> beyond(2);
+  s.engine.read_memory(kData + 0x1000, beyond);
+  EXPECT_EQ(beyond, (std::vector<std::uint8_t>{0, 0}));
+}
+
+}  // namespace
+}  // namespace bulkhead::emu::test
