@@ -94,6 +94,49 @@ TEST(DebugSupport, BudgetStopsALoopWhenTheExactPcHookArrivesLater) {
   }
 }
 
+constexpr std::uint32_t rv_bne(unsigned rs1, unsigned rs2, std::int32_t off) {
+  const auto imm = static_cast<std::uint32_t>(off);
+  return (imm >> 12 & 1u) << 31 | (imm >> 5 & 0x3Fu) << 25 | rs2 << 20 | rs1 << 15 | 1u << 12 |
+         (imm >> 1 & 0xFu) << 8 | (imm >> 11 & 1u) << 7 | 0x63u;
+}
+
+// Runs cut into slices by the budget (and resumed from a saved context, as a scheduler does) end in the same
+// state and count as one run: a budget stop is between two instructions, with or without the exact-PC hook.
+TEST(DebugSupport, SlicedRunsEndWhereOneRunEnds) {
+  for (CpuProfile p : {CpuProfile::CortexM4, CpuProfile::Rv32imac}) {
+    for (std::uint64_t slice : {1u, 3u, 7u, 10u, 1000u}) {
+      for (bool exact : {false, true}) {
+        // a0 += 1, a2 += 3, a3 += 5 until a0 == a1 (1000), then a trap.
+        auto e = p == CpuProfile::Rv32imac
+                     ? make_engine(p, rv({rv_addi(10, 10, 1), rv_addi(12, 12, 3), rv_addi(13, 13, 5),
+                                          rv_bne(10, 11, -12), RV_ECALL,
+                                          0x3000'2573u /* csrr a0, mstatus: never reached */}))
+                     : make_engine(p, thumb({t_adds(0, 1), t_adds(2, 3), t_adds(3, 5), 0x4288 /* cmp r0,r1 */,
+                                             0xD1FA /* bne -12 */, t_svc(0)}));
+        const unsigned a = p == CpuProfile::Rv32imac ? 10 : 0;
+        e.set_reg(a + 1, 1000);
+        if (exact) e.enable_exact_pc();
+        std::uint64_t total = 0;
+        RunResult r;
+        for (int guard = 0; guard < 100000; ++guard) {
+          r = e.run(slice);
+          total += r.instructions;
+          if (r.reason != StopReason::Budget) break;
+          const CpuContext c = e.save_context();
+          e.restore_context(c);
+        }
+        const std::string what =
+            std::string(to_string(p)) + " slice " + std::to_string(slice) + (exact ? " exact" : " blocks");
+        ASSERT_EQ(r.reason, StopReason::Syscall) << what;
+        EXPECT_EQ(e.reg(a), 1000u) << what;
+        EXPECT_EQ(e.reg(a + 2), 3000u) << what;
+        EXPECT_EQ(e.reg(a + 3), 5000u) << what;
+        EXPECT_EQ(total, p == CpuProfile::Rv32imac ? 4001u : 5001u) << what;
+      }
+    }
+  }
+}
+
 TEST(DebugSupport, BreakpointStopsBeforeTheInstructionAndResumesPastIt) {
   auto e = make_engine(CpuProfile::CortexM4,
                        thumb({t_movs(0, 1), t_adds(0, 1), t_adds(0, 1), t_svc(0), T_SELF_LOOP}));
