@@ -173,6 +173,7 @@ struct Engine::Impl {
   // With the exact-PC code hook: the instruction of the current block before which the budget stops the
   // run (set by the block hook), or kNoStop.
   static constexpr std::uint64_t kNoStop = ~0ull;
+  std::optional<std::uint32_t> block_stop_pc;  // the block a budget stop from the block hook stopped before
   std::uint64_t budget_stop_pc = kNoStop;
   std::uint64_t nth_instruction(std::uint32_t start, std::uint32_t n);  // the address n instructions on
 

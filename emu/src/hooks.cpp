@@ -32,6 +32,10 @@ void block_cb(uc_engine*, std::uint64_t address, std::uint32_t size, void* user)
         impl->run_instructions += impl->pending_block_insns;
         impl->pending_block_insns = 0;
         if (!impl->exact_pc_hook && impl->run_instructions >= impl->run_budget) {
+          // Stopped before this block runs. Unicorn's RISC-V leaves PC where it was last synced, which after
+          // chained blocks is an earlier block's start (resuming there ran its instructions again): run()
+          // puts PC here.
+          impl->block_stop_pc = static_cast<std::uint32_t>(address);
           impl->stop(StopReason::Budget);
           return 0;
         }
@@ -257,6 +261,7 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
   s.pending_block_insns = 0;
   s.pending_block_start = 0;
   s.budget_stop_pc = Impl::kNoStop;
+  s.block_stop_pc.reset();
   if (max_instructions == 0) {
     result.reason = StopReason::Budget;
     result.pc = pc();
@@ -292,6 +297,7 @@ RunResult Engine::run_untraced(std::uint64_t max_instructions) {
       auto ex = std::exchange(s.hook_exception, nullptr);
       std::rethrow_exception(ex);
     }
+    if (s.block_stop_pc && s.stop_reason == StopReason::Budget) set_pc(*s.block_stop_pc);
     // A stop inside an instruction on a split page (a denial to settle) drops its held stores; any other
     // stop comes between instructions, and the last one's stores are done.
     if (s.settle_pc)

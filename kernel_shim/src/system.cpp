@@ -39,14 +39,9 @@ std::vector<AddressRange> merged_pages(std::vector<AddressRange> spans) {
 System::System(const layout::CheckResult& checked, PartitionConsole console)
     : checked_(checked),
       engine_(emu::default_profile(checked.layout.target.unit.arch),
-              // Arm: the exact-PC hook comes with the first split page (or a debugger or tracer), and a
-              // page-aligned layout runs at the checked bus's full speed; counts are the same either way.
-              // RV32 keeps it from the start: Unicorn's stops from the block hook are not always between
-              // two instructions there (bench_mix with --slice 997 lost a return address; counts moved
-              // with the slice), while stops from the code hook are (docs/design.md).
-              emu::EngineOptions{.bus = emu::BusMode::Checked,
-                                 .count_instructions = true,
-                                 .exact_pc = checked.layout.target.unit.arch == Arch::Rv32}),
+              // The exact-PC hook comes with the first split page (or a debugger or tracer): a page-aligned
+              // layout runs at the checked bus's full speed. Counts are the same with or without it.
+              emu::EngineOptions{.bus = emu::BusMode::Checked, .count_instructions = true}),
       console_(std::move(console)) {
   if (!checked_.ok()) throw std::invalid_argument(checked_.layout.file + ": the layout does not check");
   // The target's flash and RAM exist whole, as on the silicon: an access the unit refuses there is a
