@@ -72,7 +72,8 @@ struct EngineOptions {
   // run() cannot stop on an instruction budget; use set_time_limit() against hangs.
   bool count_instructions = true;
   // Install the exact-PC code hook from the start (it is otherwise installed when the first split page
-  // appears). Instruction counts then come from that hook alone, the same however a run is sliced.
+  // appears, or by a debugger or tracer). With it, budget stops are exact to the instruction; counts are
+  // the same either way (blocks are counted in both modes, docs/design.md).
   bool exact_pc = false;
 };
 
@@ -160,7 +161,8 @@ class Engine {
   void set_time_limit(std::chrono::microseconds limit);
 
   // Runs from the current PC until a guest event or until `max_instructions` have completed. The budget is
-  // counted per translated block: a run stops at the first block boundary where the count reaches it.
+  // counted per translated block: without the exact-PC hook a run stops at the first block boundary where
+  // the count reaches it; with it, before the instruction where it does.
   RunResult run(std::uint64_t max_instructions);
   std::uint64_t instructions_executed() const;  // over all runs
 
