@@ -176,6 +176,7 @@ struct Engine::Impl {
   std::optional<std::uint32_t> block_stop_pc;  // the block a budget stop from the block hook stopped before
   std::uint64_t budget_stop_pc = kNoStop;
   std::uint64_t nth_instruction(std::uint32_t start, std::uint32_t n);  // the address n instructions on
+  std::uint32_t insn_length_at(std::uint32_t address);  // from guest memory; 0 where nothing can be read
 
   // A page the TLB-fill hook refused because nothing is mapped there (a precise bus fault).
   std::optional<std::uint32_t> denied_page;
@@ -227,6 +228,7 @@ struct Engine::Impl {
   void trace_drop();
   void trace_finish(const RunResult& r);
   std::uint32_t read_code(std::uint32_t pc, std::uint32_t size, std::uint8_t* out);
+  std::uint32_t read_instruction(std::uint32_t pc, std::uint8_t (&out)[4]);  // its encoding; 0: unreadable
 
   // What stopped the run, recorded by the hooks.
   std::optional<StopReason> stop_reason;
@@ -291,6 +293,11 @@ struct Engine::Impl {
 };
 
 void check_uc(uc_err err, const char* what);
+
+// The engine behind a hook's user data.
+inline Engine::Impl* impl_of(void* user) {
+  return static_cast<Engine::Impl*>(user);
+}
 
 // Runs a hook body; an exception is recorded (run() rethrows it), the engine stopped, and `on_error`
 // returned, so that no exception crosses Unicorn.

@@ -221,25 +221,21 @@ std::uint32_t Engine::Impl::count_block(std::uint64_t address, std::uint32_t siz
   return slot.insns;
 }
 
+std::uint32_t Engine::Impl::insn_length_at(std::uint32_t address) {
+  std::uint16_t hw = 0;
+  return uc_mem_read(uc.get(), address, &hw, sizeof hw) == UC_ERR_OK ? insn_length(hw) : 0;
+}
+
 std::uint32_t Engine::Impl::count_instructions(std::uint32_t start, std::uint32_t bytes) {
   std::uint32_t n = 0;
-  std::uint32_t off = 0;
-  while (off < bytes) {
-    std::uint16_t hw = 0;
-    if (uc_mem_read(uc.get(), start + off, &hw, sizeof hw) != UC_ERR_OK) break;
-    off += insn_length(hw);
+  for (std::uint32_t off = 0, len = 0; off < bytes && (len = insn_length_at(start + off)) != 0; off += len)
     ++n;
-  }
   return n;
 }
 
 std::uint64_t Engine::Impl::nth_instruction(std::uint32_t start, std::uint32_t n) {
   std::uint32_t at = start;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    std::uint16_t hw = 0;
-    if (uc_mem_read(uc.get(), at, &hw, sizeof hw) != UC_ERR_OK) break;
-    at += insn_length(hw);
-  }
+  for (std::uint32_t i = 0, len = 0; i < n && (len = insn_length_at(at)) != 0; ++i) at += len;
   return at;
 }
 

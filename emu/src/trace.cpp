@@ -51,14 +51,17 @@ std::uint32_t Engine::Impl::read_code(std::uint32_t pc, std::uint32_t size, std:
   return size;
 }
 
+std::uint32_t Engine::Impl::read_instruction(std::uint32_t pc, std::uint8_t (&out)[4]) {
+  std::uint8_t first[2] = {};
+  if (read_code(pc, 2, first) != 2) return 0;
+  return read_code(pc, insn_length(static_cast<std::uint16_t>(first[0] | first[1] << 8)), out);
+}
+
 void Engine::Impl::trace_condition_failed(std::uint32_t from, std::uint32_t to) {
   trace_emit();  // the instruction before them completed
   for (std::uint32_t at = from; at < to;) {
     std::uint8_t bytes[4] = {};
-    std::uint8_t first[2] = {};
-    if (read_code(at, 2, first) != 2) return;
-    const std::uint32_t n =
-        read_code(at, insn_length(static_cast<std::uint16_t>(first[0] | first[1] << 8)), bytes);
+    const std::uint32_t n = read_instruction(at, bytes);
     if (n == 0) return;
     tracer->on_condition_failed(at, {bytes, n});
     at += n;
@@ -131,12 +134,7 @@ void Engine::Impl::trace_finish(const RunResult& r) {
   else
     trace_emit();
   std::uint8_t bytes[4] = {};
-  std::uint32_t n = 0;
-  std::uint8_t first[2] = {};
-  if (read_code(r.fault->pc, 2, first) == 2) {
-    const std::uint16_t hw = static_cast<std::uint16_t>(first[0] | first[1] << 8);
-    n = read_code(r.fault->pc, insn_length(hw), bytes);
-  }
+  const std::uint32_t n = read_instruction(r.fault->pc, bytes);
   tracer->on_fault(*r.fault, {bytes, n});
 }
 
