@@ -15,13 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using bulkhead_test::bulkhead;
+using bulkhead_test::module;
 using bulkhead_test::Outcome;
 using bulkhead_test::scratch_dir;
 using bulkhead_test::slurp;
-
-std::string module(const std::string& name, const std::string& profile) {
-  return std::string(FIRMWARE_DIR) + "/" + name + "-" + profile + ".elf";
-}
 
 class EveryProfile : public ::testing::TestWithParam<std::string> {};
 

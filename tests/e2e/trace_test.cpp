@@ -19,13 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using bulkhead_test::bulkhead;
+using bulkhead_test::module;
 using bulkhead_test::Outcome;
 using bulkhead_test::scratch_dir;
 using bulkhead_test::slurp;
-
-std::string module(const std::string& name, const std::string& profile) {
-  return std::string(FIRMWARE_DIR) + "/" + name + "-" + profile + ".elf";
-}
 
 std::vector<std::string> lines_of(const fs::path& p) {
   std::ifstream in(p);

@@ -67,4 +67,11 @@ inline Outcome decide(const std::string& dump, const std::string& extra = "") {
   return bulkhead("decide " + file.string() + (extra.empty() ? "" : " " + extra));
 }
 
+#ifdef FIRMWARE_DIR
+// A sample module built for one CPU profile: FIRMWARE_DIR/NAME-PROFILE.elf.
+inline std::string module(const std::string& name, const std::string& profile) {
+  return std::string(FIRMWARE_DIR) + "/" + name + "-" + profile + ".elf";
+}
+#endif
+
 }  // namespace bulkhead_test
